@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// The `swiftlet` command. Keeps start-up light: a command's module is imported only when that command runs.
+import { EXIT, helpText, parseCommandArgs, reportError, type Command } from './command.js';
+
+declare const __SWIFTLET_VERSION__: string | undefined;
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ default: Command }> }> = {
+  run: { summary: 'run one turn and stream the reply', load: () => import('./commands/run.js') },
+  chat: { summary: 'interactive chat in the terminal', load: () => import('./commands/chat.js') },
+  sessions: { summary: 'list, show, delete and prune sessions', load: () => import('./commands/sessions.js') },
+  config: { summary: 'check a config file or print its JSON Schema', load: () => import('./commands/config.js') },
+  'mock-llm': { summary: 'serve the built-in mock LLM (OpenAI and Anthropic wire formats)', load: () => import('./commands/mock-llm.js') },
+};
+
+function version(): string {
+  return typeof __SWIFTLET_VERSION__ === 'string' ? __SWIFTLET_VERSION__ : '0.0.0-dev';
+}
+
+function mainHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length)) + 2;
+  const rows = Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(width)}${c.summary}`);
+  return [
+    'Usage: swiftlet <command> [options]',
+    '',
+    'Commands:',
+    ...rows,
+    '',
+    'Options: --help, --version; every command takes --config <file>, --json, --help.',
+    'Run `swiftlet <command> --help` for a command\'s options.',
+    '',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(mainHelp());
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(`swiftlet ${version()}\n`);
+    return EXIT.ok;
+  }
+  const entry = COMMANDS[name];
+  const json = rest.includes('--json');
+  if (!entry) {
+    process.stderr.write(`swiftlet: unknown command "${name}" (see swiftlet --help)\n`);
+    return EXIT.usage;
+  }
+  const cmd = (await entry.load()).default;
+  if (rest.includes('--version')) {
+    process.stdout.write(`swiftlet ${version()}\n`);
+    return EXIT.ok;
+  }
+  try {
+    const { values, positionals } = parseCommandArgs(cmd, rest);
+    if (values.help) {
+      process.stdout.write(helpText(cmd));
+      return EXIT.ok;
+    }
+    return await cmd.run({
+      values,
+      positionals,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      stdin: process.stdin,
+      json,
+    });
+  } catch (err) {
+    return reportError(err, { stderr: process.stderr, json });
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`swiftlet: ${(err as Error)?.message ?? String(err)}\n`);
+    process.exitCode = EXIT.failed;
+  },
+);

@@ -1,0 +1,77 @@
+import type { Entry, JSONValue, SessionInfo } from '../core/index.js';
+
+export interface AppendBatch {
+  sessionId: string;
+  /** Present on the batch that creates the session (its first entries). */
+  create?: { agent: string; metadata: { [key: string]: JSONValue }; createdAt: number };
+  /**
+   * Entries in seq order. Seqs are assigned by the caller (one turn at a time per session), contiguous after the
+   * session's `lastSeq`; a seq that already exists is a conflict and fails the whole transaction.
+   */
+  entries: Entry[];
+}
+
+export interface LoadOptions {
+  /** Only entries with seq > afterSeq. */
+  afterSeq?: number;
+  /** At most this many entries: the first ones after `afterSeq`, or the last ones when `tail` is set. */
+  limit?: number;
+  tail?: boolean;
+}
+
+export interface ListFilter {
+  agent?: string;
+  limit?: number;
+  /** Opaque cursor returned as `nextCursor` by the previous page. */
+  cursor?: string;
+}
+
+export interface SessionPage {
+  sessions: SessionInfo[];
+  nextCursor?: string;
+}
+
+export interface PrunePolicy {
+  /**
+   * Keep at most this many message entries (user, assistant, tool_result) per session, dropping whole turns from the
+   * oldest, so that tool calls and their results stay paired. The newest `state` entry of each key is kept.
+   */
+  maxMessages?: number;
+  /** Delete sessions whose last update is older than this many milliseconds. */
+  ttlMs?: number;
+  /** Clock for TTL (tests). */
+  now?: number;
+}
+
+export interface PruneResult {
+  sessionsExpired: number;
+  entriesDropped: number;
+}
+
+export interface OpenTurn {
+  sessionId: string;
+  turnId: string;
+}
+
+/**
+ * Where sessions live. Adapters: memory, sqlite, postgres; all pass test/store/contract.ts.
+ * Every method may throw SwiftletError `SWIFTLET_ERR_STORE` (retryable) or `SWIFTLET_ERR_STORE_SCHEMA`.
+ */
+export interface SessionStore {
+  readonly kind: 'memory' | 'sqlite' | 'postgres';
+  /** Opens the database and applies migrations. Idempotent. */
+  init(): Promise<void>;
+  /** Appends every batch in one transaction: all or nothing. Maintains sessions' lastSeq, updatedAt and openTurn. */
+  append(batches: readonly AppendBatch[]): Promise<void>;
+  getSession(sessionId: string): Promise<SessionInfo | undefined>;
+  load(sessionId: string, options?: LoadOptions): Promise<Entry[]>;
+  list(filter?: ListFilter): Promise<SessionPage>;
+  /** Returns false when there was no such session. */
+  delete(sessionId: string): Promise<boolean>;
+  prune(policy: PrunePolicy): Promise<PruneResult>;
+  /** Turns that started and never ended (their process died): input to recovery at start-up. */
+  openTurns(): Promise<OpenTurn[]>;
+  /** True when the database answers (for readiness checks). */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,31 @@
+import type { JSONSchema, JSONValue } from '../core/index.js';
+
+/** The session's small key/value state, kept in the session log (`state` entries) and so surviving restarts. */
+export interface SessionState {
+  get(key: string): JSONValue | undefined;
+  /** Records a new value; it is persisted with the turn's other entries. */
+  set(key: string, value: JSONValue): void;
+}
+
+export interface ToolContext {
+  sessionId: string;
+  turnId: string;
+  callId: string;
+  /** Aborted on interrupt or when the tool's timeout expires. */
+  signal: AbortSignal;
+  state: SessionState;
+}
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
+
+export interface Tool<I = unknown, O = unknown> {
+  name: string;
+  description: string;
+  /** JSON Schema of the input object, sent to the model. */
+  input: JSONSchema;
+  /** Checks raw (JSON-parsed) arguments against the schema; the error text goes back to the model. */
+  parse(raw: unknown): ParseResult<I>;
+  /** Per-tool timeout; the agent's default applies when absent. */
+  timeoutMs?: number;
+  run(input: I, ctx: ToolContext): Promise<O>;
+}
