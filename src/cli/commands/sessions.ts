@@ -1,0 +1,133 @@
+import { SwiftletError, type Entry, type JSONValue, type SessionInfo } from '../../core/index.js';
+import type { StorageConfig } from '../../config/index.js';
+import { openStore, type SessionStore } from '../../store/index.js';
+import { EXIT, intOpt, stringOpt, type Command, type CommandContext } from '../command.js';
+import { loadCliConfig } from '../runtime-setup.js';
+import { formatTodos } from './chat.js';
+
+const command: Command = {
+  name: 'sessions',
+  summary: 'Lists, shows, deletes and prunes stored sessions.',
+  usage: 'sessions list [--agent name] [--limit N] | show <id> | delete <id> | prune [--max-messages N] [--ttl-days D]',
+  options: {
+    agent: { type: 'string', short: 'a', description: 'list: only sessions of this agent', valueName: 'name' },
+    limit: { type: 'string', short: 'n', description: 'list: at most N sessions (default 50)', valueName: 'N' },
+    cursor: { type: 'string', description: 'list: continue from a previous page', valueName: 'cursor' },
+    'max-messages': { type: 'string', description: 'prune: keep at most N messages per session', valueName: 'N' },
+    'ttl-days': { type: 'string', description: 'prune: delete sessions idle for more than D days', valueName: 'D' },
+  },
+  details:
+    'prune without flags applies storage.pruning from the config. Pruning drops whole turns, oldest first, so tool\n' +
+    'calls and their results stay together; the newest todo list is kept.',
+  async run(ctx) {
+    const [sub, id] = ctx.positionals;
+    if (sub === undefined || !['list', 'show', 'delete', 'prune'].includes(sub)) {
+      throw new SwiftletError('SWIFTLET_ERR_INVALID_INPUT', 'expected a subcommand: list, show <id>, delete <id> or prune');
+    }
+    if ((sub === 'show' || sub === 'delete') && id === undefined) {
+      throw new SwiftletError('SWIFTLET_ERR_INVALID_INPUT', `sessions ${sub}: missing the session id`);
+    }
+    const { config } = await loadCliConfig(ctx);
+    const store = await openFromConfig(config.storage);
+    try {
+      if (sub === 'list') return await list(ctx, store);
+      if (sub === 'show') return await show(ctx, store, id!);
+      if (sub === 'delete') {
+        const deleted = await store.delete(id!);
+        if (!deleted) throw new SwiftletError('SWIFTLET_ERR_SESSION_NOT_FOUND', `no session ${id}`);
+        ctx.stdout.write(ctx.json ? JSON.stringify({ deleted: id }) + '\n' : `deleted ${id}\n`);
+        return EXIT.ok;
+      }
+      const maxMessages = intOpt(ctx.values, 'max-messages') ?? config.storage.pruning.maxMessages;
+      const ttlDays = intOpt(ctx.values, 'ttl-days') ?? config.storage.pruning.ttlDays;
+      if (maxMessages === undefined && ttlDays === undefined) {
+        throw new SwiftletError(
+          'SWIFTLET_ERR_INVALID_INPUT',
+          'nothing to prune: give --max-messages or --ttl-days, or set storage.pruning in the config',
+        );
+      }
+      const result = await store.prune({
+        ...(maxMessages === undefined ? {} : { maxMessages }),
+        ...(ttlDays === undefined ? {} : { ttlMs: ttlDays * 86_400_000 }),
+      });
+      ctx.stdout.write(
+        ctx.json
+          ? JSON.stringify(result) + '\n'
+          : `pruned: ${result.sessionsExpired} sessions expired, ${result.entriesDropped} entries dropped\n`,
+      );
+      return EXIT.ok;
+    } finally {
+      await store.close();
+    }
+  },
+};
+
+export async function openFromConfig(s: StorageConfig): Promise<SessionStore> {
+  if (s.driver === 'postgres') {
+    return openStore({ driver: 'postgres', url: s.url!, ...(s.schema === undefined ? {} : { schema: s.schema }) });
+  }
+  if (s.driver === 'sqlite') return openStore({ driver: 'sqlite', path: s.path, synchronous: s.synchronous });
+  return openStore({ driver: 'memory' });
+}
+
+async function list(ctx: CommandContext, store: SessionStore): Promise<number> {
+  const agent = stringOpt(ctx.values, 'agent');
+  const cursor = stringOpt(ctx.values, 'cursor');
+  const page = await store.list({
+    limit: intOpt(ctx.values, 'limit', 50)!,
+    ...(agent === undefined ? {} : { agent }),
+    ...(cursor === undefined ? {} : { cursor }),
+  });
+  if (ctx.json) {
+    ctx.stdout.write(JSON.stringify(page) + '\n');
+    return EXIT.ok;
+  }
+  if (page.sessions.length === 0) ctx.stdout.write('(no sessions)\n');
+  for (const s of page.sessions) ctx.stdout.write(row(s) + '\n');
+  if (page.nextCursor) ctx.stdout.write(`more: swiftlet sessions list --cursor ${page.nextCursor}\n`);
+  return EXIT.ok;
+}
+
+function row(s: SessionInfo): string {
+  const updated = new Date(s.updatedAt).toISOString().replace('T', ' ').slice(0, 19);
+  return `${s.id}  ${s.agent.padEnd(12)}  ${updated}  ${s.lastSeq} entries${s.openTurn ? '  (turn running)' : ''}`;
+}
+
+async function show(ctx: CommandContext, store: SessionStore, id: string): Promise<number> {
+  const info = await store.getSession(id);
+  if (!info) throw new SwiftletError('SWIFTLET_ERR_SESSION_NOT_FOUND', `no session ${id}`);
+  const entries = await store.load(id);
+  if (ctx.json) {
+    ctx.stdout.write(JSON.stringify({ session: info, entries }) + '\n');
+    return EXIT.ok;
+  }
+  ctx.stdout.write(row(info) + '\n\n');
+  let todo: JSONValue | undefined;
+  for (const e of entries) {
+    const line = transcriptLine(e);
+    if (line) ctx.stdout.write(line + '\n');
+    if (e.type === 'state' && e.key === 'todo') todo = e.value;
+  }
+  if (todo !== undefined) ctx.stdout.write('\ntodo:\n' + formatTodos(todo));
+  return EXIT.ok;
+}
+
+function transcriptLine(e: Entry): string | undefined {
+  switch (e.type) {
+    case 'user':
+      return `you: ${e.text}`;
+    case 'assistant': {
+      const calls = (e.toolCalls ?? []).map((c) => `  → ${c.name}(${c.arguments})`).join('\n');
+      const text = e.text ? `agent: ${e.text}${e.interrupted ? ' [interrupted]' : ''}` : '';
+      return [text, calls].filter(Boolean).join('\n') || undefined;
+    }
+    case 'tool_result':
+      return `  ${e.isError ? '✗' : '←'} ${e.name}: ${e.output.length > 300 ? e.output.slice(0, 300) + '…' : e.output}`;
+    case 'turn_end':
+      return e.outcome === 'final' ? undefined : `  [turn ${e.outcome}${e.error ? `: ${e.error.message}` : ''}]`;
+    default:
+      return undefined;
+  }
+}
+
+export default command;

@@ -1,0 +1,71 @@
+import { SwiftletError } from '../core/index.js';
+import type { AgentConfig, ProviderConfig, SwiftletConfig } from '../config/index.js';
+import { createAgent, type Agent } from '../agent/index.js';
+import { createModelClient, startMockLlm, type MockLlm, type ModelClient } from '../model/index.js';
+import { createBuiltinTool, type Tool } from '../tools/index.js';
+
+export interface BuiltAgents {
+  agents: Map<string, Agent>;
+  configs: Map<string, AgentConfig>;
+  clients: ModelClient[];
+  mock: MockLlm | undefined;
+}
+
+/** Builds one model client per provider that an agent uses, and every agent, once. */
+export async function buildAgents(
+  config: SwiftletConfig,
+  extraTools: Readonly<Record<string, readonly Tool[]>>,
+): Promise<BuiltAgents> {
+  const used = new Set(Object.values(config.agents).map((a) => providerOf(a.model)));
+  const clients = new Map<string, ModelClient>();
+  let mock: MockLlm | undefined;
+  try {
+    for (const name of used) {
+      const p: ProviderConfig | undefined = config.providers[name];
+      if (!p) throw new SwiftletError('SWIFTLET_ERR_CONFIG_INVALID', `unknown provider "${name}"`);
+      if (p.type === 'mock') {
+        mock ??= await startMockLlm({});
+        clients.set(name, createModelClient({ ...p, type: 'openai', baseUrl: `${mock.url}/v1`, apiKey: 'mock' }));
+      } else {
+        clients.set(name, createModelClient({ ...p, type: p.type }));
+      }
+    }
+    const agents = new Map<string, Agent>();
+    const configs = new Map<string, AgentConfig>();
+    for (const [name, a] of Object.entries(config.agents)) {
+      const tools: Tool[] = a.tools.map((spec) => createBuiltinTool(spec));
+      tools.push(...(extraTools[name] ?? []));
+      agents.set(
+        name,
+        createAgent({
+          name,
+          description: a.description,
+          model: clients.get(providerOf(a.model))!,
+          modelId: modelOf(a.model),
+          instructions: a.instructions,
+          tools,
+          maxSteps: a.maxSteps,
+          ...(a.temperature === undefined ? {} : { temperature: a.temperature }),
+          ...(a.maxTokens === undefined ? {} : { maxTokens: a.maxTokens }),
+          historyWindow: a.historyWindow,
+          toolTimeoutMs: a.toolTimeoutMs,
+          maxToolOutputBytes: config.limits.maxToolOutputBytes,
+        }),
+      );
+      configs.set(name, a);
+    }
+    return { agents, configs, clients: [...clients.values()], mock };
+  } catch (err) {
+    await Promise.allSettled([...clients.values()].map((c) => c.close()));
+    await mock?.close();
+    throw err;
+  }
+}
+
+function providerOf(model: string): string {
+  return model.slice(0, model.indexOf('/'));
+}
+
+function modelOf(model: string): string {
+  return model.slice(model.indexOf('/') + 1);
+}

@@ -1,0 +1,57 @@
+import { ENTRY_VERSION, emptyUsage, type Entry, type EntryData } from '../core/index.js';
+import type { AppendBatch, SessionStore } from '../store/index.js';
+
+export const RECOVERY_MESSAGE = 'the process stopped while this turn was running';
+
+/**
+ * At start-up, closes every turn that was running when the process died: each tool call without a result gets an
+ * "interrupted" error result (so the provider accepts the history), then the turn gets an `interrupted` turn_end.
+ * All in one transaction; returns the number of turns closed.
+ */
+export async function recoverOpenTurns(store: SessionStore): Promise<number> {
+  const open = await store.openTurns();
+  if (open.length === 0) return 0;
+  const batches: AppendBatch[] = [];
+  for (const { sessionId, turnId } of open) {
+    const info = await store.getSession(sessionId);
+    if (!info) continue;
+    const entries = await store.load(sessionId);
+    const add = closingEntries(entries, turnId);
+    const now = Date.now();
+    let seq = info.lastSeq;
+    batches.push({
+      sessionId,
+      entries: add.map((data) => ({ ...data, v: ENTRY_VERSION, turnId, at: now, seq: ++seq }) as Entry),
+    });
+  }
+  if (batches.length > 0) await store.append(batches);
+  return batches.length;
+}
+
+/** The entries that make a cut-short turn valid and closed. */
+export function closingEntries(entries: readonly Entry[], turnId: string): EntryData[] {
+  const answered = new Set<string>();
+  const calls: { id: string; name: string }[] = [];
+  let steps = 0;
+  for (const e of entries) {
+    if (e.turnId !== turnId) continue;
+    if (e.type === 'assistant') {
+      steps++;
+      for (const c of e.toolCalls ?? []) calls.push({ id: c.id, name: c.name });
+    } else if (e.type === 'tool_result') answered.add(e.callId);
+  }
+  const out: EntryData[] = [];
+  for (const c of calls) {
+    if (!answered.has(c.id)) {
+      out.push({ type: 'tool_result', callId: c.id, name: c.name, output: `interrupted: ${RECOVERY_MESSAGE}`, isError: true });
+    }
+  }
+  out.push({
+    type: 'turn_end',
+    outcome: 'interrupted',
+    usage: emptyUsage(),
+    steps,
+    error: { code: 'SWIFTLET_ERR_ABORTED', message: RECOVERY_MESSAGE },
+  });
+  return out;
+}

@@ -1,0 +1,357 @@
+import {
+  SwiftletError,
+  emptyUsage,
+  isValidSessionId,
+  newId,
+  toSwiftletError,
+  type Entry,
+  type JSONValue,
+  type SessionInfo,
+  type TurnEndEvent,
+} from '../core/index.js';
+import type { SwiftletConfig } from '../config/index.js';
+import type { Agent } from '../agent/index.js';
+import type { MockLlm, ModelClient } from '../model/index.js';
+import type { GroupCommitWriter, PruneResult, SessionPage, SessionStore } from '../store/index.js';
+import { TurnEvents } from './event-queue.js';
+import { TurnScheduler } from './scheduler.js';
+import { SessionCache, entryBytes, newRecordBytes, type SessionRecord } from './session-cache.js';
+import { executeTurn } from './turn.js';
+import { recoverOpenTurns } from './recovery.js';
+
+export interface RunRequest {
+  /** Agent name; defaults to the session's agent, or the only/first configured agent for a new session. */
+  agent?: string;
+  /** Existing or new session id; a new id is made when absent. */
+  sessionId?: string;
+  input: string;
+  signal?: AbortSignal;
+  /** Stored with a new session. */
+  metadata?: { [key: string]: JSONValue };
+}
+
+/** A running turn: iterate it for events (the last is `turn-end`), or await `result`. */
+export interface TurnRun extends AsyncIterable<import('../core/index.js').TurnEvent> {
+  readonly sessionId: string;
+  readonly turnId: string;
+  readonly result: Promise<TurnEndEvent>;
+}
+
+export interface AgentInfo {
+  name: string;
+  description: string;
+  model: string;
+  tools: string[];
+}
+
+export interface RuntimeParts {
+  config: SwiftletConfig;
+  store: SessionStore;
+  writer: GroupCommitWriter;
+  agents: Map<string, Agent>;
+  clients: ModelClient[];
+  mock: MockLlm | undefined;
+  ownsStore: boolean;
+}
+
+export class Runtime {
+  readonly config: SwiftletConfig;
+  readonly store: SessionStore;
+  #writer: GroupCommitWriter;
+  #agents: Map<string, Agent>;
+  #clients: ModelClient[];
+  #mock: MockLlm | undefined;
+  #ownsStore: boolean;
+  #cache: SessionCache;
+  #scheduler: TurnScheduler;
+  #running = new Map<string, AbortController>();
+  #inflight = new Set<Promise<void>>();
+  #pruneTimer: NodeJS.Timeout | undefined;
+  #closing = false;
+
+  constructor(parts: RuntimeParts) {
+    this.config = parts.config;
+    this.store = parts.store;
+    this.#writer = parts.writer;
+    this.#agents = parts.agents;
+    this.#clients = parts.clients;
+    this.#mock = parts.mock;
+    this.#ownsStore = parts.ownsStore;
+    this.#cache = new SessionCache(parts.config.storage.hotCacheMb * 1024 * 1024);
+    this.#scheduler = new TurnScheduler({
+      maxQueuedPerSession: parts.config.limits.maxQueuedTurnsPerSession,
+      maxConcurrent: parts.config.limits.maxConcurrentTurns,
+    });
+  }
+
+  /** Recovers turns cut short by a crash, then starts the periodic pruning job if configured. */
+  async start(): Promise<void> {
+    await recoverOpenTurns(this.store);
+    const p = this.config.storage.pruning;
+    if (p.maxMessages !== undefined || p.ttlDays !== undefined) {
+      this.#pruneTimer = setInterval(() => {
+        this.prune().catch(() => undefined);
+      }, p.intervalMs);
+      this.#pruneTimer.unref();
+    }
+  }
+
+  /** The mock LLM started in-process when a provider has `type: mock` (the zero-config fallback). */
+  get mockLlm(): MockLlm | undefined {
+    return this.#mock;
+  }
+
+  agents(): AgentInfo[] {
+    return [...this.#agents.entries()].map(([name, a]) => ({
+      name,
+      description: a.description,
+      model: this.config.agents[name]!.model,
+      tools: a.toolSpecs.map((t) => t.name),
+    }));
+  }
+
+  get stats(): { activeTurns: number; queuedTurns: number; cache: SessionCache['stats']; writer: GroupCommitWriter['stats'] } {
+    return {
+      activeTurns: this.#scheduler.active,
+      queuedTurns: this.#scheduler.queued,
+      cache: this.#cache.stats,
+      writer: this.#writer.stats,
+    };
+  }
+
+  /**
+   * Starts a turn. Throws at once for bad input, an unknown agent, a full session queue or a closing runtime;
+   * everything after that (including model failures) ends in the turn's terminal event.
+   */
+  run(req: RunRequest): TurnRun {
+    if (this.#closing) throw new SwiftletError('SWIFTLET_ERR_SHUTTING_DOWN', 'the runtime is shutting down');
+    if (typeof req.input !== 'string' || req.input.length === 0) {
+      throw new SwiftletError('SWIFTLET_ERR_INVALID_INPUT', 'input: expected a non-empty string', { field: 'input' });
+    }
+    if (Buffer.byteLength(req.input) > this.config.limits.maxInputBytes) {
+      throw new SwiftletError(
+        'SWIFTLET_ERR_INVALID_INPUT',
+        `input: larger than limits.maxInputBytes (${this.config.limits.maxInputBytes} bytes)`,
+        { field: 'input' },
+      );
+    }
+    if (req.sessionId !== undefined && !isValidSessionId(req.sessionId)) {
+      throw new SwiftletError(
+        'SWIFTLET_ERR_INVALID_INPUT',
+        'sessionId: 1-128 characters of letters, digits, "_", "-", ".", ":"',
+        { field: 'sessionId' },
+      );
+    }
+    if (req.agent !== undefined && !this.#agents.has(req.agent)) {
+      throw new SwiftletError('SWIFTLET_ERR_AGENT_NOT_FOUND', `no agent named "${req.agent}"`, { field: 'agent' });
+    }
+    const sessionId = req.sessionId ?? newId('ses');
+    const turnId = newId('turn');
+    const slot = this.#scheduler.acquire(sessionId);
+    const events = new TurnEvents();
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort(req.signal?.reason);
+    if (req.signal?.aborted) controller.abort(req.signal.reason);
+    else req.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const task = (async () => {
+      let pinned: SessionRecord | undefined;
+      try {
+        const ready = slot.ready;
+        if (!controller.signal.aborted) {
+          await Promise.race([ready, new Promise<void>((r) => controller.signal.addEventListener('abort', () => r(), { once: true }))]);
+        }
+        if (controller.signal.aborted && slot.cancel()) {
+          events.end(notStarted(sessionId, turnId));
+          return;
+        }
+        this.#running.set(sessionId, controller);
+        const rec = await this.#loadForTurn(sessionId, req);
+        pinned = rec;
+        rec.pins++;
+        const agentName = req.agent ?? rec.info.agent;
+        const agent = this.#agents.get(agentName)!;
+        await executeTurn(
+          { writer: this.#writer, cache: this.#cache, durable: this.config.storage.durability === 'durable' },
+          rec,
+          {
+            sessionId,
+            turnId,
+            agentName,
+            agent,
+            input: req.input,
+            signal: controller.signal,
+            metadata: req.metadata ?? {},
+            historyWindow: this.config.agents[agentName]!.historyWindow,
+          },
+          events,
+        );
+      } catch (err) {
+        events.fail(toSwiftletError(err));
+      } finally {
+        if (pinned) pinned.pins--;
+        if (this.#running.get(sessionId) === controller) this.#running.delete(sessionId);
+        req.signal?.removeEventListener('abort', onAbort);
+        slot.release();
+        this.#cache.evict();
+      }
+    })();
+    this.#inflight.add(task);
+    void task.finally(() => this.#inflight.delete(task));
+
+    return {
+      sessionId,
+      turnId,
+      get result() {
+        events.ignoreEvents();
+        return events.result;
+      },
+      [Symbol.asyncIterator]: () => events[Symbol.asyncIterator](),
+    };
+  }
+
+  /** Interrupts the running turn of a session. Returns false when none is running. */
+  interrupt(sessionId: string, reason = 'interrupted'): boolean {
+    const c = this.#running.get(sessionId);
+    if (!c || c.signal.aborted) return false;
+    c.abort(new SwiftletError('SWIFTLET_ERR_ABORTED', reason));
+    return true;
+  }
+
+  async #loadForTurn(sessionId: string, req: RunRequest): Promise<SessionRecord> {
+    let rec = this.#cache.get(sessionId);
+    if (!rec) {
+      // Relaxed mode may still hold this session's entries in the writer: the store must see them first.
+      if (this.#writer.stats.pending > 0) await this.#writer.commit();
+      const info = await this.store.getSession(sessionId);
+      if (info) {
+        const entries = await this.store.load(sessionId);
+        rec = recordFrom(info, entries);
+      } else {
+        const agent = req.agent ?? this.#defaultAgent();
+        const now = Date.now();
+        rec = {
+          info: { id: sessionId, agent, createdAt: now, updatedAt: now, lastSeq: 0, metadata: req.metadata ?? {} },
+          isNew: true,
+          entries: [],
+          state: new Map(),
+          bytes: newRecordBytes(),
+          pins: 0,
+        };
+      }
+      this.#cache.set(sessionId, rec);
+    }
+    if (req.agent !== undefined && req.agent !== rec.info.agent) {
+      throw new SwiftletError(
+        'SWIFTLET_ERR_SESSION_AGENT_MISMATCH',
+        `session ${sessionId} belongs to agent "${rec.info.agent}", not "${req.agent}"`,
+        { field: 'agent' },
+      );
+    }
+    if (!this.#agents.has(rec.info.agent)) {
+      throw new SwiftletError('SWIFTLET_ERR_AGENT_NOT_FOUND', `session ${sessionId} uses agent "${rec.info.agent}", which is not configured`);
+    }
+    return rec;
+  }
+
+  #defaultAgent(): string {
+    return this.#agents.has('assistant') ? 'assistant' : this.#agents.keys().next().value!;
+  }
+
+  // --- sessions -------------------------------------------------------------------------------------------------
+
+  async getSession(sessionId: string): Promise<SessionInfo | undefined> {
+    const hot = this.#cache.get(sessionId);
+    if (hot && !hot.isNew) return { ...hot.info };
+    if (this.#writer.stats.pending > 0) await this.#writer.commit();
+    return this.store.getSession(sessionId);
+  }
+
+  async listSessions(filter: { agent?: string; limit?: number; cursor?: string } = {}): Promise<SessionPage> {
+    if (this.#writer.stats.pending > 0) await this.#writer.commit();
+    return this.store.list(filter);
+  }
+
+  async entries(sessionId: string, opts: { afterSeq?: number; limit?: number; tail?: boolean } = {}): Promise<Entry[]> {
+    if (this.#writer.stats.pending > 0) await this.#writer.commit();
+    return this.store.load(sessionId, opts);
+  }
+
+  /** The session's key/value state (the todo list is under `todo`). */
+  async sessionState(sessionId: string): Promise<Map<string, JSONValue>> {
+    const hot = this.#cache.get(sessionId);
+    if (hot) return new Map(hot.state);
+    const entries = await this.entries(sessionId);
+    return recordFrom({ id: sessionId, agent: '', createdAt: 0, updatedAt: 0, lastSeq: 0, metadata: {} }, entries).state;
+  }
+
+  async deleteSession(sessionId: string): Promise<boolean> {
+    if (this.#scheduler.isBusy(sessionId)) {
+      throw new SwiftletError('SWIFTLET_ERR_SESSION_BUSY', `session ${sessionId} has a turn running`, { retryAfterMs: 1000 });
+    }
+    if (this.#writer.stats.pending > 0) await this.#writer.commit();
+    this.#cache.delete(sessionId);
+    return this.store.delete(sessionId);
+  }
+
+  async prune(policy?: { maxMessages?: number; ttlMs?: number }): Promise<PruneResult> {
+    const p = this.config.storage.pruning;
+    const maxMessages = policy?.maxMessages ?? p.maxMessages;
+    const ttlMs = policy?.ttlMs ?? (p.ttlDays === undefined ? undefined : p.ttlDays * 86_400_000);
+    if (this.#writer.stats.pending > 0) await this.#writer.commit();
+    const result = await this.store.prune({
+      ...(maxMessages === undefined ? {} : { maxMessages }),
+      ...(ttlMs === undefined ? {} : { ttlMs }),
+    });
+    this.#cache.clearIdle();
+    return result;
+  }
+
+  /**
+   * Stops accepting turns, lets running turns finish for up to `drainMs`, interrupts the rest (recorded as
+   * interrupted), flushes the writer and closes the store and model clients.
+   */
+  async close(opts: { drainMs?: number } = {}): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    if (this.#pruneTimer) clearInterval(this.#pruneTimer);
+    const drainMs = opts.drainMs ?? 0;
+    if (this.#inflight.size > 0 && drainMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.#inflight]),
+        new Promise<void>((r) => (timer = setTimeout(r, drainMs))),
+      ]);
+      clearTimeout(timer);
+    }
+    for (const c of this.#running.values()) c.abort(new SwiftletError('SWIFTLET_ERR_SHUTTING_DOWN', 'the server is shutting down'));
+    await Promise.allSettled([...this.#inflight]);
+    await this.#writer.close();
+    if (this.#ownsStore) await this.store.close();
+    await Promise.allSettled(this.#clients.map((c) => c.close()));
+    await this.#mock?.close();
+  }
+}
+
+function notStarted(sessionId: string, turnId: string): TurnEndEvent {
+  return {
+    type: 'turn-end',
+    turnId,
+    sessionId,
+    outcome: 'interrupted',
+    text: '',
+    usage: emptyUsage(),
+    steps: 0,
+    error: { code: 'SWIFTLET_ERR_ABORTED', message: 'interrupted before the turn started' },
+  };
+}
+
+export function recordFrom(info: SessionInfo, entries: Entry[]): SessionRecord {
+  const state = new Map<string, JSONValue>();
+  let bytes = newRecordBytes();
+  for (const e of entries) {
+    if (e.type === 'state') state.set(e.key, e.value);
+    bytes += entryBytes(e);
+  }
+  return { info: { ...info }, isNew: false, entries, state, bytes, pins: 0 };
+}

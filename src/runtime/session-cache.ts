@@ -1,0 +1,105 @@
+import type { Entry, JSONValue, SessionInfo } from '../core/index.js';
+
+/** A session as the runtime holds it while hot: its summary, the tail of its log and its key/value state. */
+export interface SessionRecord {
+  info: SessionInfo;
+  /** True until the session's first entries are committed: the first append carries the `create`. */
+  isNew: boolean;
+  entries: Entry[];
+  state: Map<string, JSONValue>;
+  /** Approximate bytes held (UTF-16 text of the entries plus fixed overhead). */
+  bytes: number;
+  /** Turns running or queued on it: a busy session is never evicted. */
+  pins: number;
+}
+
+const ENTRY_OVERHEAD = 160;
+const RECORD_OVERHEAD = 512;
+
+export function entryBytes(entry: Entry): number {
+  switch (entry.type) {
+    case 'user':
+      return ENTRY_OVERHEAD + entry.text.length * 2;
+    case 'assistant': {
+      let n = ENTRY_OVERHEAD + entry.text.length * 2;
+      for (const c of entry.toolCalls ?? []) n += 64 + (c.id.length + c.name.length + c.arguments.length) * 2;
+      return n;
+    }
+    case 'tool_result':
+      return ENTRY_OVERHEAD + (entry.output.length + entry.callId.length) * 2;
+    case 'state':
+      return ENTRY_OVERHEAD + JSON.stringify(entry.value).length * 2;
+    default:
+      return ENTRY_OVERHEAD;
+  }
+}
+
+export function newRecordBytes(): number {
+  return RECORD_OVERHEAD;
+}
+
+/**
+ * Hot sessions, least recently used first out, bounded in bytes. Pinned sessions (a turn running or queued) stay
+ * whatever the size; idle sessions are evicted once the total passes the bound and live only in the store.
+ */
+export class SessionCache {
+  #map = new Map<string, SessionRecord>();
+  #bytes = 0;
+  #hits = 0;
+  #misses = 0;
+  readonly maxBytes: number;
+
+  constructor(maxBytes: number) {
+    this.maxBytes = maxBytes;
+  }
+
+  get(id: string): SessionRecord | undefined {
+    const rec = this.#map.get(id);
+    if (rec === undefined) {
+      this.#misses++;
+      return undefined;
+    }
+    this.#hits++;
+    this.#map.delete(id);
+    this.#map.set(id, rec);
+    return rec;
+  }
+
+  set(id: string, rec: SessionRecord): void {
+    const old = this.#map.get(id);
+    if (old) this.#bytes -= old.bytes;
+    this.#map.delete(id);
+    this.#map.set(id, rec);
+    this.#bytes += rec.bytes;
+    this.evict();
+  }
+
+  /** Call after a record's `bytes` changed by `delta`. */
+  grew(delta: number): void {
+    this.#bytes += delta;
+  }
+
+  delete(id: string): void {
+    const rec = this.#map.get(id);
+    if (!rec) return;
+    this.#bytes -= rec.bytes;
+    this.#map.delete(id);
+  }
+
+  /** Drops every idle session (after pruning changed the store under the cache). */
+  clearIdle(): void {
+    for (const [id, rec] of this.#map) if (rec.pins === 0) this.delete(id);
+  }
+
+  evict(): void {
+    if (this.#bytes <= this.maxBytes) return;
+    for (const [id, rec] of this.#map) {
+      if (this.#bytes <= this.maxBytes) break;
+      if (rec.pins === 0) this.delete(id);
+    }
+  }
+
+  get stats(): { sessions: number; bytes: number; hits: number; misses: number } {
+    return { sessions: this.#map.size, bytes: this.#bytes, hits: this.#hits, misses: this.#misses };
+  }
+}

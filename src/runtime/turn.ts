@@ -1,0 +1,147 @@
+import { channel } from 'node:diagnostics_channel';
+import {
+  ENTRY_VERSION,
+  emptyUsage,
+  toSwiftletError,
+  type Entry,
+  type EntryData,
+  type JSONValue,
+  type TurnEndEvent,
+} from '../core/index.js';
+import type { Agent } from '../agent/index.js';
+import type { GroupCommitWriter } from '../store/index.js';
+import type { SessionState } from '../tools/index.js';
+import type { TurnEvents } from './event-queue.js';
+import { entryBytes, type SessionCache, type SessionRecord } from './session-cache.js';
+
+const turnStart = channel('swiftlet:turn:start');
+const turnEnd = channel('swiftlet:turn:end');
+
+export interface TurnDeps {
+  writer: GroupCommitWriter;
+  cache: SessionCache;
+  durable: boolean;
+}
+
+export interface TurnSpec {
+  sessionId: string;
+  turnId: string;
+  agentName: string;
+  agent: Agent;
+  input: string;
+  signal: AbortSignal;
+  metadata: { [key: string]: JSONValue };
+  /** Message entries to keep hot per session (the agent's history window). */
+  historyWindow: number;
+}
+
+/**
+ * Runs one turn on a loaded session record: records every entry the turn adds (they stream to the group-commit
+ * writer as they are made), forwards the agent's events, and ends with exactly one terminal event, which in durable
+ * mode is emitted only once the turn's entries are committed.
+ */
+export async function executeTurn(deps: TurnDeps, rec: SessionRecord, spec: TurnSpec, events: TurnEvents): Promise<void> {
+  const { sessionId, turnId } = spec;
+  const history = rec.entries.slice();
+  const record = (data: EntryData): void => {
+    const entry = { ...data, v: ENTRY_VERSION, turnId, at: Date.now(), seq: rec.info.lastSeq + 1 } as Entry;
+    rec.info.lastSeq = entry.seq;
+    rec.info.updatedAt = entry.at;
+    rec.entries.push(entry);
+    const bytes = entryBytes(entry);
+    rec.bytes += bytes;
+    deps.cache.grew(bytes);
+    if (rec.isNew) {
+      rec.isNew = false;
+      deps.writer.enqueue({
+        sessionId,
+        create: { agent: rec.info.agent, metadata: rec.info.metadata, createdAt: rec.info.createdAt },
+        entries: [entry],
+      });
+    } else deps.writer.enqueue({ sessionId, entries: [entry] });
+  };
+  const state: SessionState = {
+    get: (key) => rec.state.get(key),
+    set: (key, value) => {
+      rec.state.set(key, value);
+      record({ type: 'state', key, value });
+    },
+  };
+
+  if (turnStart.hasSubscribers) turnStart.publish({ sessionId, turnId, agent: spec.agentName });
+  record({ type: 'turn_start', agent: spec.agentName });
+  rec.info.openTurn = turnId;
+  const pushed = events.push({ type: 'turn-start', turnId, sessionId, agent: spec.agentName });
+  if (pushed) await pushed;
+
+  let end: TurnEndEvent;
+  try {
+    const it = spec.agent.run({ sessionId, turnId, input: spec.input, history, signal: spec.signal, state, record });
+    for (;;) {
+      const step = await it.next();
+      if (step.done) {
+        end = step.value;
+        break;
+      }
+      const wait = events.push(step.value);
+      if (wait) await wait;
+    }
+  } catch (err) {
+    // The agent reports failures as a terminal event; reaching here is a bug, still closed as a failed turn.
+    const e = toSwiftletError(err);
+    end = {
+      type: 'turn-end',
+      turnId,
+      sessionId,
+      outcome: 'failed',
+      text: '',
+      usage: emptyUsage(),
+      steps: 0,
+      error: { code: e.code, message: e.message },
+    };
+  }
+  record({
+    type: 'turn_end',
+    outcome: end.outcome,
+    usage: end.usage,
+    steps: end.steps,
+    ...(end.error ? { error: end.error } : {}),
+  });
+  delete rec.info.openTurn;
+  trimHot(deps.cache, rec, spec.historyWindow);
+
+  if (deps.durable) {
+    try {
+      await deps.writer.commit();
+    } catch (err) {
+      // Not committed, so not acknowledged: the client learns the turn failed; the store stays the truth.
+      deps.cache.delete(sessionId);
+      const e = toSwiftletError(err, 'SWIFTLET_ERR_STORE');
+      end = { ...end, outcome: 'failed', error: { code: e.code, message: `the turn could not be saved: ${e.message}` } };
+    }
+  }
+  if (turnEnd.hasSubscribers) turnEnd.publish({ ...end, agent: spec.agentName });
+  events.end(end);
+}
+
+/** Keeps only the entries a next turn can need: about `window` messages, starting at a turn boundary. */
+function trimHot(cache: SessionCache, rec: SessionRecord, window: number): void {
+  const entries = rec.entries;
+  if (entries.length < window * 2 + 32) return;
+  let messages = 0;
+  let cut = 0;
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const t = entries[i]!.type;
+    if (t === 'user' || t === 'assistant' || t === 'tool_result') messages++;
+    if (t === 'turn_start' && messages >= window) {
+      cut = i;
+      break;
+    }
+  }
+  if (cut === 0) return;
+  let freed = 0;
+  for (let i = 0; i < cut; i++) freed += entryBytes(entries[i]!);
+  rec.entries = entries.slice(cut);
+  rec.bytes -= freed;
+  cache.grew(-freed);
+}
