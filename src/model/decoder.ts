@@ -1,0 +1,73 @@
+// A provider's answer body as a state machine: chunks in, model events out. Synchronous on purpose, so the HTTP loop
+// feeds chunks without another async iterator layer per chunk.
+import { SwiftletError } from '../core/index.js';
+import type { FinishReason, ModelEvent } from '../core/index.js';
+
+export interface Decoder {
+  /** Takes one chunk of the body; returns the events it completes (possibly none). */
+  push(chunk: Uint8Array): readonly ModelEvent[];
+  /** The body ended; returns the closing events (ending with `finish`), or throws if the answer is incomplete. */
+  end(): readonly ModelEvent[];
+}
+
+/** Largest non-streamed answer body accepted; a larger one is a broken or hostile provider. */
+export const MAX_JSON_BODY = 32 * 1024 * 1024;
+
+const NO_EVENTS: readonly ModelEvent[] = Object.freeze([]);
+
+/** Collects a whole JSON answer (non-streaming requests) and maps it to events at the end. */
+export class JsonDecoder implements Decoder {
+  readonly #provider: string;
+  readonly #map: (body: unknown) => ModelEvent[];
+  readonly #chunks: Uint8Array[] = [];
+  #size = 0;
+
+  constructor(provider: string, map: (body: unknown) => ModelEvent[]) {
+    this.#provider = provider;
+    this.#map = map;
+  }
+
+  push(chunk: Uint8Array): readonly ModelEvent[] {
+    this.#size += chunk.byteLength;
+    if (this.#size > MAX_JSON_BODY) {
+      throw new SwiftletError(
+        'SWIFTLET_ERR_MODEL_RESPONSE',
+        `${this.#provider}: answer larger than ${MAX_JSON_BODY} bytes`,
+      );
+    }
+    this.#chunks.push(chunk);
+    return NO_EVENTS;
+  }
+
+  end(): readonly ModelEvent[] {
+    return this.#map(parseJson(this.#provider, Buffer.concat(this.#chunks).toString('utf8')));
+  }
+}
+
+export function parseJson(provider: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new SwiftletError(
+      'SWIFTLET_ERR_MODEL_RESPONSE',
+      `${provider}: answer is not valid JSON: ${text.slice(0, 200)}`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
+export function badAnswer(provider: string, what: string): SwiftletError {
+  return new SwiftletError('SWIFTLET_ERR_MODEL_RESPONSE', `${provider}: ${what}`);
+}
+
+/** Tools without parameters: some providers send no argument text at all; the tool expects an object. */
+export function argumentsText(text: string): string {
+  return text === '' ? '{}' : text;
+}
+
+/** A model that asked for tools has finished for tool calls, whatever some servers put in `finish_reason`. */
+export function withToolCalls(reason: FinishReason, toolCalls: number): FinishReason {
+  return toolCalls > 0 && reason === 'stop' ? 'tool_calls' : reason;
+}

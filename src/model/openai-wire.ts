@@ -1,0 +1,116 @@
+// The OpenAI Chat Completions wire format: request bodies, and non-streamed answers mapped to model events.
+// Kept loose on input: Ollama, vLLM, llama.cpp and OpenRouter each omit or add fields here and there.
+import { newId } from '../core/index.js';
+import type { FinishReason, ModelEvent, ModelMessage, ModelRequest, ToolCall } from '../core/index.js';
+import { argumentsText, badAnswer, withToolCalls } from './decoder.js';
+
+type WireMessage =
+  | { role: 'system' | 'user'; content: string }
+  | { role: 'assistant'; content: string | null; tool_calls?: WireToolCall[] }
+  | { role: 'tool'; tool_call_id: string; content: string };
+
+interface WireToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
+export interface WireUsage {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+}
+
+function toWire(message: ModelMessage): WireMessage {
+  switch (message.role) {
+    case 'user':
+      return { role: 'user', content: message.content };
+    case 'tool':
+      return { role: 'tool', tool_call_id: message.callId, content: message.content };
+    case 'assistant': {
+      const calls = message.toolCalls;
+      if (calls === undefined || calls.length === 0) return { role: 'assistant', content: message.content };
+      return {
+        role: 'assistant',
+        // OpenAI wants null, not '', beside tool calls.
+        content: message.content === '' ? null : message.content,
+        tool_calls: calls.map((c) => ({
+          id: c.id,
+          type: 'function',
+          function: { name: c.name, arguments: c.arguments },
+        })),
+      };
+    }
+  }
+}
+
+export function openAiBody(request: ModelRequest, stream: boolean): Record<string, unknown> {
+  const messages: WireMessage[] = [];
+  if (request.system !== undefined && request.system !== '') messages.push({ role: 'system', content: request.system });
+  for (const m of request.messages) messages.push(toWire(m));
+  const body: Record<string, unknown> = { model: request.model, messages, stream };
+  if (stream) body.stream_options = { include_usage: true };
+  if (request.tools !== undefined && request.tools.length > 0) {
+    body.tools = request.tools.map((t) => ({
+      type: 'function',
+      function: { name: t.name, description: t.description, parameters: t.parameters },
+    }));
+  }
+  if (request.temperature !== undefined) body.temperature = request.temperature;
+  if (request.maxTokens !== undefined) body.max_tokens = request.maxTokens;
+  return body;
+}
+
+export function openAiFinishReason(reason: unknown): FinishReason {
+  switch (reason) {
+    case 'stop':
+      return 'stop';
+    case 'tool_calls':
+    case 'function_call':
+      return 'tool_calls';
+    case 'length':
+      return 'length';
+    case 'content_filter':
+      return 'content_filter';
+    default:
+      return 'other';
+  }
+}
+
+export function openAiUsage(usage: WireUsage): ModelEvent {
+  return {
+    type: 'usage',
+    usage: { inputTokens: usage.prompt_tokens ?? 0, outputTokens: usage.completion_tokens ?? 0 },
+  };
+}
+
+interface WireCompletion {
+  error?: { message?: string };
+  choices?: {
+    message?: { content?: string | null; tool_calls?: Partial<WireToolCall>[] };
+    finish_reason?: string | null;
+  }[];
+  usage?: WireUsage | null;
+}
+
+/** Maps a non-streamed `chat.completion` to the events a stream of it would have produced. */
+export function openAiCompletionEvents(provider: string, json: unknown): ModelEvent[] {
+  const completion = json as WireCompletion;
+  if (completion.error !== undefined) throw badAnswer(provider, completion.error.message ?? 'error in answer');
+  const choice = completion.choices?.[0];
+  if (choice === undefined) throw badAnswer(provider, 'answer has no choices');
+  const events: ModelEvent[] = [];
+  const content = choice.message?.content;
+  if (typeof content === 'string' && content !== '') events.push({ type: 'text-delta', text: content });
+  const calls = choice.message?.tool_calls ?? [];
+  for (const wire of calls) {
+    const call: ToolCall = {
+      id: wire.id ?? newId('call'),
+      name: wire.function?.name ?? '',
+      arguments: argumentsText(wire.function?.arguments ?? ''),
+    };
+    events.push({ type: 'tool-call', call });
+  }
+  if (completion.usage) events.push(openAiUsage(completion.usage));
+  events.push({ type: 'finish', reason: withToolCalls(openAiFinishReason(choice.finish_reason), calls.length) });
+  return events;
+}
