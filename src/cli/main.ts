@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The `swiftlet` command. Keeps start-up light: a command's module is imported only when that command runs.
+import { createRequire } from 'node:module';
 import { EXIT, helpText, parseCommandArgs, reportError, type Command } from './command.js';
 
 declare const __SWIFTLET_VERSION__: string | undefined;
@@ -13,7 +14,9 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ default:
 };
 
 function version(): string {
-  return typeof __SWIFTLET_VERSION__ === 'string' ? __SWIFTLET_VERSION__ : '0.0.0-dev';
+  if (typeof __SWIFTLET_VERSION__ === 'string') return __SWIFTLET_VERSION__;
+  // Running from source (tests, development): read the version from package.json.
+  return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 }
 
 function mainHelp(): string {

@@ -1,8 +1,8 @@
 import { SwiftletError } from '../core/index.js';
-import type { AgentConfig, ProviderConfig, SwiftletConfig } from '../config/index.js';
+import type { AgentConfig, ProviderConfig, SwiftletConfig, ToolConfig } from '../config/index.js';
 import { createAgent, type Agent } from '../agent/index.js';
 import { createModelClient, startMockLlm, type MockLlm, type ModelClient } from '../model/index.js';
-import { createBuiltinTool, type Tool } from '../tools/index.js';
+import { createBuiltinTool, type BuiltinToolSpec, type Tool } from '../tools/index.js';
 
 export interface BuiltAgents {
   agents: Map<string, Agent>;
@@ -33,7 +33,7 @@ export async function buildAgents(
     const agents = new Map<string, Agent>();
     const configs = new Map<string, AgentConfig>();
     for (const [name, a] of Object.entries(config.agents)) {
-      const tools: Tool[] = a.tools.map((spec) => createBuiltinTool(spec));
+      const tools: Tool[] = a.tools.map((spec) => createBuiltinTool(toolSpec(spec)));
       tools.push(...(extraTools[name] ?? []));
       agents.set(
         name,
@@ -68,4 +68,9 @@ function providerOf(model: string): string {
 
 function modelOf(model: string): string {
   return model.slice(model.indexOf('/') + 1);
+}
+
+/** Config is deep-frozen (readonly); tool specs take plain copies. */
+function toolSpec(t: ToolConfig): BuiltinToolSpec {
+  return t.name === 'http_fetch' ? { ...t, allowHosts: [...t.allowHosts] } : { ...t };
 }

@@ -58,7 +58,10 @@ async function checkAcked(store: SessionStore, acked: Acked[]): Promise<void> {
   const bySession = new Map<string, Entry[]>();
   for (const a of acked) {
     let entries = bySession.get(a.sessionId);
-    if (!entries) bySession.set(a.sessionId, (entries = await store.load(a.sessionId)));
+    if (!entries) {
+      entries = await store.load(a.sessionId);
+      bySession.set(a.sessionId, entries);
+    }
     const turn = entries.filter((e) => e.turnId === a.turnId).map((e) => e.type);
     assert.equal(turn[0], 'turn_start', `acknowledged turn ${a.turnId} is missing its start`);
     assert.equal(turn.at(-1), 'turn_end', `acknowledged turn ${a.turnId} is missing its end`);
