@@ -1,0 +1,172 @@
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startMockLlm, type MockLlm } from '../../src/model/index.js';
+import { runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/runtime.js';
+
+function writeConfig(dir: string, mockUrl: string, extra = ''): string {
+  const path = join(dir, 'swiftlet.yaml');
+  writeFileSync(
+    path,
+    `providers:
+  mock: { type: openai, baseUrl: ${mockUrl}/v1, apiKey: k, timeouts: { connectMs: 2000, firstTokenMs: 3000, idleMs: 3000, totalMs: 10000 }, retries: { max: 0, baseDelayMs: 10, maxDelayMs: 10 } }
+agents:
+  assistant:
+    model: mock/m
+    tools: [todo, current_time]
+    maxSteps: 3
+${extra}
+storage: { driver: sqlite, path: ${join(dir, 'db.sqlite')} }
+`,
+  );
+  return path;
+}
+
+describe('cli', () => {
+  let mock: MockLlm;
+  before(async () => {
+    mock = await startMockLlm({ outputTokens: 5 });
+  });
+  after(async () => {
+    await mock.close();
+  });
+
+  test('--version, --help on every command, unknown command', async () => {
+    const v = await runCli(['--version']);
+    assert.equal(v.code, 0);
+    assert.match(v.stdout, /^swiftlet \d+\.\d+\.\d+/);
+    const help = await runCli(['--help']);
+    assert.equal(help.code, 0);
+    for (const cmd of ['run', 'chat', 'sessions', 'config', 'mock-llm']) {
+      assert.match(help.stdout, new RegExp(`\\b${cmd}\\b`));
+      const h = await runCli([cmd, '--help']);
+      assert.equal(h.code, 0, `${cmd} --help`);
+      assert.match(h.stdout, new RegExp(`Usage: swiftlet ${cmd}`));
+      assert.match(h.stdout, /--config/);
+      const ver = await runCli([cmd, '--version']);
+      assert.match(ver.stdout, /^swiftlet \d/);
+    }
+    const bad = await runCli(['frobnicate']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /unknown command "frobnicate"/);
+    const badFlag = await runCli(['run', '--no-such-flag', 'x']);
+    assert.equal(badFlag.code, 2);
+    assert.equal(badFlag.stderr.trim().split('\n').length, 1);
+  });
+
+  test('run streams the reply, prints the session, exits 0; a session continues; sessions list/show/delete', async (t) => {
+    mock.reset();
+    mock.configure({ script: [{ toolCalls: [{ name: 'todo', arguments: { action: 'add', text: 'buy milk' } }] }, { text: 'Added it.' }] });
+    const dir = tempDir(t);
+    const config = writeConfig(dir, mock.url);
+    const r = await runCli(['run', '--config', config, '-s', 'cli-1', 'plan my day']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'Added it.');
+    assert.match(r.stderr, /todo/);
+    assert.match(r.stderr, /session: cli-1/);
+
+    mock.configure({ script: [] });
+    const again = await runCli(['run', '--config', config, '-s', 'cli-1', 'and then?']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(JSON.stringify(mock.requests.at(-1)!.body), /plan my day/);
+
+    const list = await runCli(['sessions', 'list', '--config', config, '--json']);
+    assert.equal(list.code, 0, list.stderr);
+    const page = JSON.parse(list.stdout) as { sessions: { id: string }[] };
+    assert.deepEqual(page.sessions.map((s) => s.id), ['cli-1']);
+
+    const show = await runCli(['sessions', 'show', 'cli-1', '--config', config]);
+    assert.equal(show.code, 0, show.stderr);
+    assert.match(show.stdout, /you: plan my day/);
+    assert.match(show.stdout, /\[ \] 1\. buy milk/);
+
+    const missing = await runCli(['sessions', 'show', 'nope', '--config', config]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /SWIFTLET_ERR_SESSION_NOT_FOUND/);
+
+    const prune = await runCli(['sessions', 'prune', '--max-messages', '3', '--config', config, '--json']);
+    assert.equal(prune.code, 0, prune.stderr);
+    assert.ok((JSON.parse(prune.stdout) as { entriesDropped: number }).entriesDropped > 0);
+
+    const del = await runCli(['sessions', 'delete', 'cli-1', '--config', config]);
+    assert.equal(del.code, 0, del.stderr);
+    const del2 = await runCli(['sessions', 'delete', 'cli-1', '--config', config]);
+    assert.equal(del2.code, 2);
+  });
+
+  test('run exit codes: failed 1, max steps 3, bad config 2, no prompt 2, --json events', async (t) => {
+    const dir = tempDir(t);
+    const config = writeConfig(dir, mock.url);
+    mock.reset();
+    mock.configure({ script: [] });
+    mock.injectFault({ kind: 'status', status: 500 });
+    const failed = await runCli(['run', '--config', config, 'hi']);
+    assert.equal(failed.code, 1);
+    assert.match(failed.stderr, /failed/);
+
+    mock.configure({ script: Array.from({ length: 5 }, () => ({ toolCalls: [{ name: 'current_time', arguments: {} }] })) });
+    const steps = await runCli(['run', '--config', config, 'loop forever']);
+    assert.equal(steps.code, 3);
+
+    mock.configure({ script: [] });
+    const json = await runCli(['run', '--config', config, '--json', 'hi']);
+    assert.equal(json.code, 0);
+    const events = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+    assert.equal(events[0]!.type, 'turn-start');
+    assert.equal(events.at(-1)!.type, 'turn-end');
+
+    const badPath = join(dir, 'bad.yaml');
+    writeFileSync(badPath, 'agents:\n  a:\n    model: 5\n    bogus: true\n');
+    const bad = await runCli(['run', '--config', badPath, 'hi']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /agents\.a\.model/);
+    assert.match(bad.stderr, /agents\.a\.bogus|bogus/);
+
+    const none = await runCli(['run', '--config', config], { input: '' });
+    assert.equal(none.code, 2);
+  });
+
+  test('Ctrl-C during run interrupts the turn cleanly: exit 130, partial reply kept', async (t) => {
+    const dir = tempDir(t);
+    const config = writeConfig(dir, mock.url);
+    mock.reset();
+    mock.configure({ script: [], tokenDelayMs: 20, outputTokens: 400 });
+    let out = '';
+    const r = await runCli(['run', '--config', config, '-s', 'int', 'long story'], {
+      onSpawn: (child) => {
+        child.stdout!.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.split(' ').length > 4 && !child.killed) child.kill('SIGINT');
+        });
+      },
+    });
+    mock.configure({ tokenDelayMs: 0, outputTokens: 5 });
+    assert.equal(r.code, 130, r.stderr);
+    assert.match(r.stderr, /interrupted/);
+    const show = await runCli(['sessions', 'show', 'int', '--config', config]);
+    assert.match(show.stdout, /\[interrupted\]/);
+  });
+
+  test('chat: turns on one session, /todo, /new, /exit from piped input', async (t) => {
+    const dir = tempDir(t);
+    const config = writeConfig(dir, mock.url);
+    mock.reset();
+    mock.configure({ script: [{ toolCalls: [{ name: 'todo', arguments: { action: 'add', text: 'ship it' } }] }, { text: 'Noted.' }] });
+    const r = await runCli(['chat', '--config', config, '-s', 'chat-1'], { input: 'remember this\n/todo\n/new\n/exit\n' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Noted\./);
+    assert.match(r.stdout, /\[ \] 1\. ship it/);
+    assert.match(r.stderr, /new session ses_/);
+    assert.match(r.stderr, /resume with: swiftlet chat -s ses_/);
+  });
+
+  test('with no config and no API key, the default agent runs on the built-in mock and warns loudly', async (t) => {
+    const dir = tempDir(t);
+    const r = await runCli(['run', 'hello there'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /WARNING: .*mock/i);
+    assert.match(r.stdout, /hello there/);
+  });
+});
