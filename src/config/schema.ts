@@ -1,0 +1,163 @@
+// The zod schema of swiftlet.yaml as written (camelCase keys, defaults filled in). Built once at import; every object
+// is strict so a misspelt key is an error rather than a silently ignored setting. Checks that span several fields
+// (model → provider, API keys, driver-specific storage keys) live in checks.ts.
+import { z } from 'zod';
+
+export const NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
+export const OFFICIAL_BASE_URL = {
+  openai: 'https://api.openai.com/v1',
+  anthropic: 'https://api.anthropic.com',
+} as const;
+export const API_KEY_ENV = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY' } as const;
+export const DEFAULT_SQLITE_PATH = '.swiftlet/swiftlet.db';
+export const BASIC_TOOLS = ['todo', 'current_time'] as const;
+export const TOOL_NAMES = [...BASIC_TOOLS, 'http_fetch'] as const;
+
+// A hostname or IPv4 address, optionally `*.`-prefixed, optionally with a port; or a bracketed IPv6 address.
+const LABEL = '[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?';
+const HOST_PATTERN = new RegExp(`^(?:(?:\\*\\.)?${LABEL}(?:\\.${LABEL})*|\\[[0-9a-fA-F:.]+\\])(?::[0-9]{1,5})?$`);
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+const posInt = () => z.int().min(1);
+const nonNegInt = () => z.int().min(0);
+const name = (what: string) =>
+  z.string().regex(NAME_PATTERN, { error: `invalid ${what} name: use 1-64 letters, digits, "_" or "-"` });
+
+function isHttpUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+const providerSchema = z.strictObject({
+  type: z.enum(['openai', 'anthropic', 'mock']).meta({ description: 'wire format; mock = the built-in mock LLM' }),
+  baseUrl: z
+    .string()
+    .refine(isHttpUrl, 'expected an http(s) URL')
+    .optional()
+    .meta({ description: 'openai/anthropic only; default https://api.openai.com/v1 or https://api.anthropic.com' }),
+  apiKey: z
+    .string()
+    .optional()
+    .meta({ description: 'openai/anthropic only; default: env OPENAI_API_KEY or ANTHROPIC_API_KEY by type' }),
+  headers: z
+    .record(
+      z.string().regex(HEADER_NAME, { error: 'invalid header name' }),
+      z.string().refine((v) => !/[\r\n]/.test(v), 'header values must not contain line breaks'),
+    )
+    .default({})
+    .meta({ description: 'extra HTTP headers sent with every request' }),
+  timeouts: z
+    .strictObject({
+      connectMs: posInt().default(10_000),
+      firstTokenMs: posInt().default(60_000),
+      idleMs: posInt().default(60_000),
+      totalMs: posInt().default(600_000),
+    })
+    .prefault({}),
+  retries: z
+    .strictObject({
+      max: nonNegInt().default(2),
+      baseDelayMs: nonNegInt().default(500),
+      maxDelayMs: nonNegInt().default(20_000),
+    })
+    .prefault({}),
+  maxConnections: posInt().default(64).meta({ description: 'size of the keep-alive connection pool' }),
+});
+
+const hostList = z
+  .array(
+    z.string().regex(HOST_PATTERN, {
+      error: 'expected a hostname like "api.example.com" or "*.example.com", with an optional ":port"',
+    }),
+  )
+  .min(1, { error: 'list at least one host' });
+
+const basicToolName = z.enum(BASIC_TOOLS, {
+  error: (iss) =>
+    typeof iss.input !== 'string'
+      ? `expected a tool name or a mapping, got ${iss.input === null ? 'null' : typeof iss.input}`
+      : iss.input === 'http_fetch'
+        ? 'http_fetch needs allowHosts: write it as { name: http_fetch, allowHosts: [api.example.com] }'
+        : `unknown tool ${JSON.stringify(iss.input)}: expected one of ${TOOL_NAMES.join(', ')}`,
+});
+
+const toolSchema = z.union([
+  basicToolName,
+  z.discriminatedUnion('name', [
+    z.strictObject({ name: z.enum(BASIC_TOOLS), timeoutMs: posInt().optional() }),
+    z.strictObject({
+      name: z.literal('http_fetch'),
+      allowHosts: hostList.meta({ description: 'hosts the tool may fetch from' }),
+      maxBytes: posInt().default(262_144),
+      timeoutMs: posInt().default(10_000),
+      allowHttp: z.boolean().default(false).meta({ description: 'allow plain http: URLs' }),
+    }),
+  ]),
+]);
+
+const agentSchema = z.strictObject({
+  description: z.string().default(''),
+  model: z.string().regex(/^[^/\s]+\/\S/, { error: 'expected "<provider>/<model>", e.g. "openai/gpt-4o-mini"' }),
+  instructions: z.string().default('').meta({ description: 'the system prompt' }),
+  tools: z.array(toolSchema).default([]),
+  maxSteps: posInt().default(8).meta({ description: 'model calls per turn at most' }),
+  temperature: z.number().min(0).max(2).optional(),
+  maxTokens: posInt().optional(),
+  historyWindow: posInt().default(50).meta({ description: 'messages of history sent to the model' }),
+  toolTimeoutMs: posInt().default(30_000),
+});
+
+const storageSchema = z
+  .strictObject({
+    driver: z.enum(['sqlite', 'postgres', 'memory']).default('sqlite'),
+    path: z.string().min(1).optional().meta({ default: DEFAULT_SQLITE_PATH, description: 'sqlite only' }),
+    synchronous: z.enum(['normal', 'full']).optional().meta({ default: 'normal', description: 'sqlite only' }),
+    url: z
+      .string()
+      .refine((s) => /^postgres(?:ql)?:\/\//.test(s), 'expected a postgres:// or postgresql:// URL')
+      .optional()
+      .meta({ description: 'postgres only; required for postgres' }),
+    schema: z
+      .string()
+      .regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,62}$/, { error: 'expected a SQL identifier' })
+      .optional()
+      .meta({ description: 'postgres only' }),
+    maxConnections: posInt().optional().meta({ default: 10, description: 'postgres only' }),
+    durability: z.enum(['durable', 'relaxed']).default('durable'),
+    flushIntervalMs: posInt().default(50).meta({ description: 'flush interval in relaxed mode' }),
+    hotCacheMb: nonNegInt().default(64),
+    pruning: z
+      .strictObject({
+        maxMessages: posInt().optional(),
+        ttlDays: z.number().positive().optional(),
+        intervalMs: posInt().default(3_600_000),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+const limitsSchema = z
+  .strictObject({
+    maxQueuedTurnsPerSession: posInt().default(8),
+    maxConcurrentTurns: posInt().default(256),
+    maxInputBytes: posInt().default(1_048_576),
+    maxToolOutputBytes: posInt().default(65_536),
+  })
+  .prefault({});
+
+export const configSchema = z
+  .strictObject({
+    providers: z.record(name('provider'), providerSchema),
+    agents: z
+      .record(name('agent'), agentSchema)
+      .refine((agents) => Object.keys(agents).length > 0, 'define at least one agent'),
+    storage: storageSchema,
+    limits: limitsSchema,
+  })
+  .meta({ title: 'Swiftlet configuration (swiftlet.yaml)' });
+
+export type ConfigInput = z.output<typeof configSchema>;

@@ -1,0 +1,128 @@
+// The validated, normalised shape of swiftlet.yaml. Everything here is deep-frozen once loaded: code that receives a
+// SwiftletConfig trusts it and never re-validates.
+
+export type ProviderType = 'openai' | 'anthropic' | 'mock';
+
+export interface ProviderConfig {
+  /** The key under `providers:`; agents refer to models as `<name>/<model>`. */
+  readonly name: string;
+  /** `mock` is the built-in mock LLM, which speaks the OpenAI and Anthropic wire formats. */
+  readonly type: ProviderType;
+  /** Without trailing slash. Empty for `mock`, whose server is started in-process on a port chosen then. */
+  readonly baseUrl: string;
+  /** From the config, else from OPENAI_API_KEY / ANTHROPIC_API_KEY by type; absent when neither is set. */
+  readonly apiKey?: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly timeouts: {
+    readonly connectMs: number;
+    readonly firstTokenMs: number;
+    readonly idleMs: number;
+    readonly totalMs: number;
+  };
+  readonly retries: { readonly max: number; readonly baseDelayMs: number; readonly maxDelayMs: number };
+  readonly maxConnections: number;
+}
+
+export type BasicToolName = 'todo' | 'current_time';
+export type ToolName = BasicToolName | 'http_fetch';
+
+export interface BasicToolConfig {
+  readonly name: BasicToolName;
+  /** Absent: the agent's `toolTimeoutMs` applies. */
+  readonly timeoutMs?: number;
+}
+
+export interface HttpFetchToolConfig {
+  readonly name: 'http_fetch';
+  /** Lower-case hostnames, `*.suffix` wildcards, each with an optional `:port`. Never empty. */
+  readonly allowHosts: readonly string[];
+  readonly maxBytes: number;
+  readonly timeoutMs: number;
+  /** Plain `http:` URLs are refused unless this is true. */
+  readonly allowHttp: boolean;
+}
+
+export type ToolConfig = BasicToolConfig | HttpFetchToolConfig;
+
+export interface AgentConfig {
+  /** The key under `agents:`. */
+  readonly name: string;
+  readonly description: string;
+  /** `<provider>/<model id>` as written, e.g. `openai/gpt-4o-mini`. */
+  readonly model: string;
+  /** The provider's name (a key of `SwiftletConfig.providers`): the part of `model` before the first `/`. */
+  readonly provider: string;
+  /** The model id sent to the provider (`ModelRequest.model`): the part of `model` after the first `/`. */
+  readonly modelId: string;
+  /** The system prompt. */
+  readonly instructions: string;
+  readonly tools: readonly ToolConfig[];
+  readonly maxSteps: number;
+  readonly temperature?: number;
+  readonly maxTokens?: number;
+  /** How many messages of history are sent to the model. */
+  readonly historyWindow: number;
+  /** Default timeout for a tool call when the tool sets none. */
+  readonly toolTimeoutMs: number;
+}
+
+export interface PruningConfig {
+  readonly maxMessages?: number;
+  readonly ttlDays?: number;
+  readonly intervalMs: number;
+}
+
+interface StorageCommon {
+  /** `durable`: acknowledged means committed. `relaxed`: writes are flushed every `flushIntervalMs`. */
+  readonly durability: 'durable' | 'relaxed';
+  readonly flushIntervalMs: number;
+  readonly hotCacheMb: number;
+  readonly pruning: PruningConfig;
+}
+
+export interface SqliteStorageConfig extends StorageCommon {
+  readonly driver: 'sqlite';
+  /** Absolute path (or `:memory:`). */
+  readonly path: string;
+  readonly synchronous: 'normal' | 'full';
+}
+
+export interface PostgresStorageConfig extends StorageCommon {
+  readonly driver: 'postgres';
+  readonly url: string;
+  readonly schema?: string;
+  readonly maxConnections: number;
+}
+
+export interface MemoryStorageConfig extends StorageCommon {
+  readonly driver: 'memory';
+}
+
+export type StorageConfig = SqliteStorageConfig | PostgresStorageConfig | MemoryStorageConfig;
+
+export interface LimitsConfig {
+  readonly maxQueuedTurnsPerSession: number;
+  readonly maxConcurrentTurns: number;
+  readonly maxInputBytes: number;
+  readonly maxToolOutputBytes: number;
+}
+
+export interface SwiftletConfig {
+  readonly providers: Readonly<Record<string, ProviderConfig>>;
+  readonly agents: Readonly<Record<string, AgentConfig>>;
+  readonly storage: StorageConfig;
+  readonly limits: LimitsConfig;
+}
+
+/** One problem found in a config, at its path (`agents.support.tools[2].timeoutMs`). */
+export interface ConfigIssue {
+  path: string;
+  message: string;
+}
+
+export interface LoadedConfig {
+  config: SwiftletConfig;
+  /** The file it came from (absolute path), or null for the built-in default. */
+  source: string | null;
+  warnings: string[];
+}
