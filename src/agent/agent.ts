@@ -1,0 +1,99 @@
+import {
+  SwiftletError,
+  type ErrorPayload,
+  type ModelRequest,
+  type ToolSpec,
+  type TurnEndEvent,
+  type TurnEvent,
+  type TurnOutcome,
+} from '../core/index.js';
+import { emptyUsage } from '../core/index.js';
+import type { Tool } from '../tools/index.js';
+import { buildContext } from './context.js';
+import { takeStep, type CompiledAgent, type Turn } from './steps.js';
+import type { Agent, AgentDefinition, TurnInput } from './types.js';
+
+/** Builds an agent once; it holds no per-session state and serves every session. */
+export function createAgent(def: AgentDefinition): Agent {
+  const agent = compile(def);
+  const toolSpecs: readonly ToolSpec[] = Object.freeze(agent.request.tools ?? []);
+  return {
+    name: def.name,
+    description: def.description,
+    toolSpecs,
+    run: (input) => runTurn(agent, input),
+  };
+}
+
+function compile(def: AgentDefinition): CompiledAgent {
+  const tools = new Map<string, Tool>();
+  for (const tool of def.tools) {
+    if (tools.has(tool.name)) {
+      throw new SwiftletError('SWIFTLET_ERR_CONFIG_INVALID', `agent "${def.name}" has two tools named "${tool.name}"`, {
+        field: `agents.${def.name}.tools`,
+      });
+    }
+    tools.set(tool.name, tool);
+  }
+  const specs = def.tools.map((tool) => ({ name: tool.name, description: tool.description, parameters: tool.input }));
+  const request: Omit<ModelRequest, 'messages'> = {
+    model: def.modelId,
+    stream: true,
+    ...(def.instructions === '' ? {} : { system: def.instructions }),
+    ...(specs.length > 0 ? { tools: specs } : {}),
+    ...(def.temperature === undefined ? {} : { temperature: def.temperature }),
+    ...(def.maxTokens === undefined ? {} : { maxTokens: def.maxTokens }),
+  };
+  return { def, tools, toolNames: def.tools.length === 0 ? '(none)' : [...tools.keys()].join(', '), request };
+}
+
+/** The driver: takes steps until one ends the turn. */
+async function* runTurn(agent: CompiledAgent, input: TurnInput): AsyncGenerator<TurnEvent, TurnEndEvent, void> {
+  const { def } = agent;
+  input.record({ type: 'user', text: input.input });
+  const messages = buildContext(input.history, def.historyWindow);
+  messages.push({ role: 'user', content: input.input });
+  const turn: Turn = {
+    agent,
+    input,
+    messages,
+    scope: {
+      sessionId: input.sessionId,
+      turnId: input.turnId,
+      signal: input.signal,
+      state: input.state,
+      defaultTimeoutMs: def.toolTimeoutMs,
+      maxOutputBytes: def.maxToolOutputBytes,
+    },
+    step: 0,
+    usage: emptyUsage(),
+    text: '',
+  };
+  for (;;) {
+    const outcome = yield* takeStep(turn);
+    switch (outcome.kind) {
+      case 'final':
+        return end(turn, 'final');
+      case 'interrupted':
+        return end(turn, 'interrupted');
+      case 'failed':
+        return end(turn, 'failed', outcome.error);
+      case 'run_again':
+        if (turn.step >= def.maxSteps) return end(turn, 'max_steps');
+        break;
+    }
+  }
+}
+
+function end(turn: Turn, outcome: TurnOutcome, error?: ErrorPayload): TurnEndEvent {
+  return {
+    type: 'turn-end',
+    turnId: turn.input.turnId,
+    sessionId: turn.input.sessionId,
+    outcome,
+    text: turn.text,
+    usage: turn.usage,
+    steps: turn.step,
+    ...(error === undefined ? {} : { error }),
+  };
+}

@@ -1,0 +1,175 @@
+import {
+  addUsage,
+  emptyUsage,
+  toSwiftletError,
+  SwiftletError,
+  type ErrorPayload,
+  type FinishReason,
+  type JSONValue,
+  type ModelMessage,
+  type ModelRequest,
+  type ToolCall,
+  type TurnEvent,
+  type Usage,
+} from '../core/index.js';
+import type { Tool } from '../tools/index.js';
+import { interruptedResult, runToolCall, type ToolCallResult, type ToolCallScope } from './tool-call.js';
+import type { AgentDefinition, TurnInput } from './types.js';
+
+/** What an agent computes once and every turn shares. */
+export interface CompiledAgent {
+  readonly def: AgentDefinition;
+  readonly tools: ReadonlyMap<string, Tool>;
+  readonly toolNames: string;
+  readonly request: Omit<ModelRequest, 'messages'>;
+}
+
+/** One turn in progress. */
+export interface Turn {
+  readonly agent: CompiledAgent;
+  readonly input: TurnInput;
+  readonly scope: ToolCallScope;
+  readonly messages: ModelMessage[];
+  /** Model calls started so far. */
+  step: number;
+  usage: Usage;
+  /** The latest assistant text (partial when cut short). */
+  text: string;
+}
+
+export type StepOutcome =
+  { kind: 'final' } | { kind: 'run_again' } | { kind: 'interrupted' } | { kind: 'failed'; error: ErrorPayload };
+
+type Answer =
+  | { kind: 'answered'; calls: ToolCall[]; finishReason: FinishReason; usage: Usage }
+  | { kind: 'interrupted' }
+  | { kind: 'failed'; error: ErrorPayload };
+
+/** One model call and the tool calls it asks for. */
+export async function* takeStep(turn: Turn): AsyncGenerator<TurnEvent, StepOutcome> {
+  if (turn.input.signal.aborted) return { kind: 'interrupted' };
+  turn.step++;
+  const answer = yield* streamAnswer(turn);
+  if (answer.kind !== 'answered') return answer;
+  const ran = answer.calls.length === 0 ? 'done' : yield* runToolCalls(turn, answer.calls);
+  const { turnId } = turn.input;
+  yield { type: 'step-finish', turnId, step: turn.step, finishReason: answer.finishReason, usage: answer.usage };
+  if (ran === 'interrupted') return { kind: 'interrupted' };
+  return answer.calls.length === 0 ? { kind: 'final' } : { kind: 'run_again' };
+}
+
+/** Streams one model answer, passing text and tool calls on as they arrive, and records the reply. */
+async function* streamAnswer(turn: Turn): AsyncGenerator<TurnEvent, Answer> {
+  const { input, agent } = turn;
+  const { turnId } = input;
+  const step = turn.step;
+  let text = '';
+  const calls: ToolCall[] = [];
+  let usage = emptyUsage();
+  let finish: { reason: FinishReason; providerState?: JSONValue } | undefined;
+  try {
+    const request: ModelRequest = { ...agent.request, messages: turn.messages };
+    for await (const event of agent.def.model.stream(request, input.signal)) {
+      switch (event.type) {
+        case 'text-delta':
+          text += event.text;
+          yield { type: 'text-delta', turnId, step, text: event.text };
+          break;
+        case 'tool-call':
+          calls.push(event.call);
+          yield { type: 'tool-call', turnId, step, call: event.call };
+          break;
+        case 'usage':
+          usage = addUsage(usage, event.usage);
+          break;
+        case 'finish':
+          finish = event.providerState === undefined ? { reason: event.reason } : event;
+          break;
+        case 'tool-call-delta':
+          break;
+      }
+    }
+    if (finish === undefined)
+      throw new SwiftletError('SWIFTLET_ERR_MODEL_RESPONSE', 'the model stream ended without finishing');
+  } catch (err) {
+    turn.usage = addUsage(turn.usage, usage);
+    turn.text = text;
+    yield* recordCut(turn, text, calls);
+    if (input.signal.aborted) return { kind: 'interrupted' };
+    const e = toSwiftletError(err, 'SWIFTLET_ERR_MODEL_RESPONSE');
+    return { kind: 'failed', error: { code: e.code, message: e.message } };
+  }
+  turn.usage = addUsage(turn.usage, usage);
+  turn.text = text;
+  input.record({
+    type: 'assistant',
+    text,
+    ...(calls.length > 0 ? { toolCalls: calls } : {}),
+    ...(finish.providerState === undefined ? {} : { providerState: finish.providerState }),
+  });
+  turn.messages.push({
+    role: 'assistant',
+    content: text,
+    ...(calls.length > 0 ? { toolCalls: calls } : {}),
+    ...(finish.providerState === undefined ? {} : { providerState: finish.providerState }),
+  });
+  return { kind: 'answered', calls, finishReason: finish.reason, usage };
+}
+
+/** Keeps what streamed before an interrupt or failure, marked interrupted, with a result for every call. */
+async function* recordCut(turn: Turn, text: string, calls: ToolCall[]): AsyncGenerator<TurnEvent, void> {
+  if (text === '' && calls.length === 0) return;
+  turn.input.record({ type: 'assistant', text, ...(calls.length > 0 ? { toolCalls: calls } : {}), interrupted: true });
+  for (const call of calls) yield* recordResult(turn, call, interruptedResult());
+}
+
+/** Runs the calls in parallel; results are recorded and passed on as each finishes. */
+async function* runToolCalls(turn: Turn, calls: ToolCall[]): AsyncGenerator<TurnEvent, 'done' | 'interrupted'> {
+  const { agent, scope } = turn;
+  const pending = new Map<number, Promise<{ index: number; result: ToolCallResult }>>();
+  calls.forEach((call, index) => {
+    const running = runToolCall(agent.tools.get(call.name), call, scope, agent.toolNames);
+    pending.set(
+      index,
+      running.then((result) => ({ index, result })),
+    );
+  });
+  const results: ToolCallResult[] = new Array<ToolCallResult>(calls.length);
+  while (pending.size > 0) {
+    const { index, result } = await Promise.race(pending.values());
+    pending.delete(index);
+    results[index] = result;
+    yield* recordResult(turn, calls[index]!, result);
+  }
+  calls.forEach((call, index) => {
+    const result = results[index]!;
+    turn.messages.push({
+      role: 'tool',
+      callId: call.id,
+      name: call.name,
+      content: result.output,
+      ...(result.isError ? { isError: true } : {}),
+    });
+  });
+  return turn.input.signal.aborted ? 'interrupted' : 'done';
+}
+
+async function* recordResult(turn: Turn, call: ToolCall, result: ToolCallResult): AsyncGenerator<TurnEvent, void> {
+  const { output, isError } = result;
+  turn.input.record({
+    type: 'tool_result',
+    callId: call.id,
+    name: call.name,
+    output,
+    ...(isError ? { isError: true } : {}),
+  });
+  yield {
+    type: 'tool-result',
+    turnId: turn.input.turnId,
+    step: turn.step,
+    callId: call.id,
+    name: call.name,
+    output,
+    isError,
+  };
+}

@@ -1,0 +1,51 @@
+import type { Entry, EntryData, ToolSpec, TurnEndEvent, TurnEvent } from '../core/index.js';
+import type { ModelClient } from '../model/index.js';
+import type { SessionState, Tool } from '../tools/index.js';
+
+export interface AgentDefinition {
+  name: string;
+  description: string;
+  model: ModelClient;
+  /** The provider's model id, sent with every request. */
+  modelId: string;
+  /** The system prompt. */
+  instructions: string;
+  tools: Tool[];
+  /** Model calls per turn; a turn whose last allowed call still asks for tools ends as `max_steps`. */
+  maxSteps: number;
+  temperature?: number;
+  maxTokens?: number;
+  /** Most message entries (user, assistant, tool results) of history sent to the model. */
+  historyWindow: number;
+  /** Timeout of a tool call unless the tool sets its own. */
+  toolTimeoutMs: number;
+  /** A tool's output beyond this many UTF-8 bytes is cut, with a note saying so. */
+  maxToolOutputBytes: number;
+}
+
+export interface TurnInput {
+  sessionId: string;
+  turnId: string;
+  input: string;
+  /** The session's entries before this turn. */
+  history: readonly Entry[];
+  /** Aborting it interrupts the turn: the model request is cancelled and running tools get the abort. */
+  signal: AbortSignal;
+  state: SessionState;
+  /**
+   * Called with each entry the turn adds, in order, as soon as it is final: the user input first, then each
+   * assistant reply (with its toolCalls) and tool results. (turn_start, state and turn_end are recorded by the caller.)
+   */
+  record(entry: EntryData): void;
+}
+
+export interface Agent {
+  readonly name: string;
+  readonly description: string;
+  readonly toolSpecs: readonly ToolSpec[];
+  /**
+   * Yields text-delta, tool-call, tool-result and step-finish events; RETURNS (does not yield) the turn-end event.
+   * Never throws: failures end the turn with outcome `failed`.
+   */
+  run(input: TurnInput): AsyncGenerator<TurnEvent, TurnEndEvent, void>;
+}
