@@ -8,7 +8,7 @@ import type { Tool } from './types.js';
 export type BuiltinToolSpec =
   | { name: 'todo'; timeoutMs?: number }
   | { name: 'current_time'; timeoutMs?: number }
-  | { name: 'http_fetch'; allowHosts: string[]; maxBytes: number; timeoutMs: number; allowHttp: boolean };
+  | { name: 'http_fetch'; allowHosts: readonly string[]; maxBytes: number; timeoutMs: number; allowHttp: boolean };
 
 export type BuiltinToolName = BuiltinToolSpec['name'];
 

@@ -26,7 +26,10 @@ test('todo: add, update, complete, remove, list keep the list in session state',
   assert.deepEqual(afterRemove, [{ id: 1, text: 'write more tests', status: 'done' }]);
   // Ids are never reused while higher ones exist; a new item after removal gets max+1.
   const added = await call(todo, state, { action: 'add', text: 'again' });
-  assert.deepEqual(added.map((i) => i.id), [1, 2]);
+  assert.deepEqual(
+    added.map((i) => i.id),
+    [1, 2],
+  );
   assert.deepEqual(readTodos(state), added);
   // Every change is a state write under `todo` (what the session log persists); list writes nothing.
   assert.equal(state.writes.length, 6);
