@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ default:
   sessions: { summary: 'list, show, delete and prune sessions', load: () => import('./commands/sessions.js') },
   config: { summary: 'check a config file or print its JSON Schema', load: () => import('./commands/config.js') },
   'mock-llm': { summary: 'serve the built-in mock LLM (OpenAI and Anthropic wire formats)', load: () => import('./commands/mock-llm.js') },
+  bench: { summary: 'measure Swiftlet against hand-written baselines (see bench --help)', load: () => import('./commands/bench.js') },
 };
 
 function version(): string {
