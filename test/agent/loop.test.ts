@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { z } from 'zod';
-import { SwiftletError } from '../../src/core/index.js';
+import { SwiftletError, type ModelRequest } from '../../src/core/index.js';
 import { defineTool, createBuiltinTool } from '../../src/tools/index.js';
 import { capBytes } from '../../src/agent/index.js';
 import { fakeModel, textAnswer, toolAnswer } from './fake-model.js';
@@ -191,4 +191,26 @@ test('todo state set by tools reaches the caller; agents refuse duplicate tool n
     () => agentWith({ model, tools: [echo, echo] }),
     (err) => SwiftletError.isInstance(err) && err.code === 'SWIFTLET_ERR_CONFIG_INVALID',
   );
+});
+
+test('one agent serves concurrent turns of different sessions without sharing state', async () => {
+  // Answers by looking at the request: a user message last asks for a todo add of that text, else a final answer.
+  const model = fakeModel(
+    Array.from({ length: 4 }, () => (request: ModelRequest) => {
+      const last = request.messages.at(-1)!;
+      const events =
+        last.role === 'user'
+          ? toolAnswer({ id: `call_${last.content}`, name: 'todo', arguments: { action: 'add', text: last.content } })
+          : textAnswer(`done ${last.role === 'tool' ? last.content : ''}`);
+      return (async function* () {
+        yield* events;
+      })();
+    }),
+  );
+  const agent = agentWith({ model, tools: [createBuiltinTool({ name: 'todo' })] });
+  const [a, b] = await Promise.all([runTurn(agent, 'alpha'), runTurn(agent, 'beta')]);
+  assert.deepEqual(a.state.get('todo'), [{ id: 1, text: 'alpha', status: 'pending' }]);
+  assert.deepEqual(b.state.get('todo'), [{ id: 1, text: 'beta', status: 'pending' }]);
+  assert.equal(a.end.text, 'done [{"id":1,"text":"alpha","status":"pending"}]');
+  assert.equal(b.end.text, 'done [{"id":1,"text":"beta","status":"pending"}]');
 });
