@@ -10,4 +10,8 @@ export type {
   MockToolCallSpec,
 } from './types.js';
 export { startMockLlm } from './server.js';
-export { parseFaults, parseKnobs, parseScript } from './validate.js';
+export {
+  parseFaults as parseMockFaults,
+  parseKnobs as parseMockOptions,
+  parseScript as parseMockScript,
+} from './validate.js';
