@@ -18,8 +18,10 @@ const CONNECTION_CODES = new Set([
   'EAI_AGAIN',
   'ENOTFOUND',
   'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
 ]);
+
+/** Our own pool was closed: the client is shutting down, another attempt cannot help. */
+const CLOSED_CODES = new Set(['UND_ERR_CLOSED', 'UND_ERR_DESTROYED']);
 
 /** A failed attempt and whether the retry loop may try again (the error's own `retryable` is for callers). */
 export interface Failure {
@@ -111,6 +113,13 @@ export function transportFailure(provider: string, err: unknown, yielded: boolea
     return { error: timeoutError(provider, 'connect', connectMs), retry: true };
   }
   const message = err instanceof Error ? err.message : String(err);
+  if (code !== undefined && CLOSED_CODES.has(code)) {
+    const error = new SwiftletError('SWIFTLET_ERR_SHUTTING_DOWN', `${provider}: model client is closed`, {
+      cause: err,
+      retryable: false,
+    });
+    return { error, retry: false };
+  }
   if (code !== undefined && CONNECTION_CODES.has(code)) {
     if (yielded) {
       const error = new SwiftletError(

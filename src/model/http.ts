@@ -120,6 +120,8 @@ export class ProviderHttp {
         timers.chunk();
         const events = decoder.push(chunk);
         for (let i = 0; i < events.length; i++) {
+          // The caller may abort while holding an event: stop at once rather than deliver the rest of the chunk.
+          if (controller.signal.aborted) throw controller.signal.reason;
           yielded = true;
           yield events[i]!;
         }
@@ -129,6 +131,7 @@ export class ProviderHttp {
       done = true;
       const last = decoder.end();
       for (let i = 0; i < last.length; i++) {
+        if (controller.signal.aborted) throw controller.signal.reason;
         yielded = true;
         yield last[i]!;
       }
