@@ -1,0 +1,113 @@
+// Adapter-independent logic: what an append changes per session, and which turns a prune drops. Every adapter runs
+// the same rules, so the contract suite tests them once per adapter.
+import type { Entry, EntryType, JSONValue } from '../core/index.js';
+import { conflictError, invalidBatchError } from './errors.js';
+import type { AppendBatch } from './types.js';
+
+const MESSAGE_TYPES: ReadonlySet<EntryType> = new Set<EntryType>(['user', 'assistant', 'tool_result']);
+
+export function isMessage(type: EntryType): boolean {
+  return MESSAGE_TYPES.has(type);
+}
+
+/** The SQL form of the message-type test, for adapters counting messages in the database. */
+export const MESSAGE_TYPES_SQL = "('user', 'assistant', 'tool_result')";
+
+export interface SessionWrite {
+  id: string;
+  create?: { agent: string; metadata: { [key: string]: JSONValue }; createdAt: number };
+  /** The session's lastSeq before this append (0 for a new session); the adapter checks it atomically. */
+  expectedSeq: number;
+  lastSeq: number;
+  updatedAt: number;
+  /** `undefined`: leave as is; `null`: clear (turn_end); string: the turn that started. */
+  openTurn: string | null | undefined;
+  /** Message entries added (user, assistant, tool_result). */
+  messages: number;
+  entries: Entry[];
+}
+
+/**
+ * Groups batches by session (several batches for one session in one call are concatenated in order) and checks that
+ * each session's seqs are contiguous. Sessions come out sorted by id so that concurrent transactions lock rows in one
+ * order and cannot deadlock.
+ */
+export function planAppend(batches: readonly AppendBatch[]): SessionWrite[] {
+  const writes = new Map<string, SessionWrite>();
+  for (const batch of batches) {
+    let w = writes.get(batch.sessionId);
+    if (w === undefined) {
+      // Without `create`, the first entry tells which lastSeq the caller saw.
+      const expectedSeq = batch.create ? 0 : -1;
+      w = {
+        id: batch.sessionId,
+        ...(batch.create ? { create: batch.create } : {}),
+        expectedSeq,
+        lastSeq: expectedSeq,
+        updatedAt: batch.create?.createdAt ?? 0,
+        openTurn: undefined,
+        messages: 0,
+        entries: [],
+      };
+      writes.set(batch.sessionId, w);
+    } else if (batch.create) {
+      throw conflictError(batch.sessionId, 'it is created twice in one append');
+    }
+    for (const entry of batch.entries) {
+      if (!Number.isSafeInteger(entry.seq) || entry.seq < 1) {
+        throw invalidBatchError(batch.sessionId, `seq ${entry.seq} is not a positive integer`);
+      }
+      if (w.lastSeq === -1) w.expectedSeq = w.lastSeq = entry.seq - 1;
+      if (entry.seq !== w.lastSeq + 1) {
+        throw invalidBatchError(batch.sessionId, `seq ${entry.seq} does not follow seq ${w.lastSeq}`);
+      }
+      w.lastSeq = entry.seq;
+      w.updatedAt = Math.max(w.updatedAt, entry.at);
+      if (entry.type === 'turn_start') w.openTurn = entry.turnId;
+      else if (entry.type === 'turn_end') w.openTurn = null;
+      else if (MESSAGE_TYPES.has(entry.type)) w.messages++;
+      w.entries.push(entry);
+    }
+  }
+  // A batch with neither entries nor `create` changes nothing.
+  const out = [...writes.values()].filter((w) => w.create !== undefined || w.entries.length > 0);
+  return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+export interface TurnSummary {
+  turnId: string;
+  /** Message entries of the turn. */
+  messages: number;
+}
+
+/**
+ * Which turns to drop so that at most `maxMessages` message entries remain: whole turns, oldest first (so a tool call
+ * never loses its result), never the open turn. `turns` must be ordered oldest first.
+ */
+export function planPrune(
+  turns: readonly TurnSummary[],
+  openTurn: string | undefined,
+  maxMessages: number,
+): { turnIds: string[]; messages: number } {
+  let total = 0;
+  for (const t of turns) total += t.messages;
+  const turnIds: string[] = [];
+  let dropped = 0;
+  for (const t of turns) {
+    if (total - dropped <= maxMessages) break;
+    if (t.turnId === openTurn) continue;
+    turnIds.push(t.turnId);
+    dropped += t.messages;
+  }
+  return { turnIds, messages: dropped };
+}
+
+/** Splits an entry into the indexed columns and the versioned JSON payload (which keeps `v`). */
+export function encodeEntry(entry: Entry): { type: EntryType; turnId: string; at: number; seq: number; data: string } {
+  const { seq, turnId, at, type, ...payload } = entry;
+  return { seq, turnId, at, type, data: JSON.stringify(payload) };
+}
+
+export function decodeEntry(seq: number, turnId: string, type: string, at: number, payload: object): Entry {
+  return { ...payload, type, turnId, at, seq } as Entry;
+}

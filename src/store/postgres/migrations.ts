@@ -1,0 +1,78 @@
+// Append-only: migration N (1-based) is recorded as version N in swiftlet_migrations. Never edit an applied
+// migration; add a new one.
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: sessions, their append-only entry logs, and the one-round-trip append.
+  `
+  CREATE TABLE sessions (
+    id text COLLATE "C" PRIMARY KEY,
+    agent text NOT NULL,
+    created_at bigint NOT NULL,
+    updated_at bigint NOT NULL,
+    last_seq integer NOT NULL,
+    open_turn text,
+    message_count integer NOT NULL,
+    metadata json NOT NULL
+  );
+  CREATE INDEX sessions_by_update ON sessions (updated_at DESC, id);
+  CREATE INDEX sessions_by_agent ON sessions (agent, updated_at DESC, id);
+  CREATE INDEX sessions_open ON sessions (id) WHERE open_turn IS NOT NULL;
+
+  -- No foreign key: every append already locks and checks its session row, and per-row RI checks would double the
+  -- cost of a large group commit. Deletes remove entries explicitly. data is the entry's payload with its version v.
+  -- json, not jsonb (here and for metadata): stored verbatim, no conversion on the write path, and NUL (U+0000) is allowed.
+  CREATE TABLE entries (
+    session_id text COLLATE "C" NOT NULL,
+    seq integer NOT NULL,
+    turn_id text NOT NULL,
+    type text NOT NULL,
+    at bigint NOT NULL,
+    data json NOT NULL,
+    PRIMARY KEY (session_id, seq)
+  );
+
+  -- One statement, so one round trip and atomic on its own. Each session row moves only if its last_seq is the one
+  -- the writer saw (optimistic check); SW409 = written concurrently, SW404 = no such session.
+  -- Free-form JSON (metadata, entry payloads) comes in separate arrays zipped by position with ROWS FROM:
+  -- json_array_elements keeps values as raw text, while json_to_recordset would unescape them and reject NUL (U+0000).
+  CREATE FUNCTION swiftlet_append(p_sessions json, p_metadata json, p_entries json, p_data json)
+  RETURNS void LANGUAGE plpgsql AS $fn$
+  DECLARE
+    s record;
+  BEGIN
+    FOR s IN SELECT * FROM ROWS FROM (
+      json_to_recordset(p_sessions) AS (id text, agent text, created_at bigint, expected integer, last_seq integer,
+        updated_at bigint, keep_open boolean, open_turn text, messages integer),
+      json_array_elements(p_metadata)
+    ) AS x(id, agent, created_at, expected, last_seq, updated_at, keep_open, open_turn, messages, metadata)
+    LOOP
+      IF s.agent IS NOT NULL THEN
+        INSERT INTO sessions (id, agent, created_at, updated_at, last_seq, open_turn, message_count, metadata)
+        VALUES (s.id, s.agent, s.created_at, GREATEST(s.created_at, s.updated_at), s.last_seq, s.open_turn,
+                s.messages, s.metadata)
+        ON CONFLICT (id) DO NOTHING;
+        IF NOT FOUND THEN
+          RAISE EXCEPTION 'it already exists' USING ERRCODE = 'SW409', DETAIL = s.id;
+        END IF;
+      ELSE
+        UPDATE sessions SET updated_at = GREATEST(updated_at, s.updated_at), last_seq = s.last_seq,
+          open_turn = CASE WHEN s.keep_open THEN open_turn ELSE s.open_turn END,
+          message_count = message_count + s.messages
+        WHERE id = s.id AND last_seq = s.expected;
+        IF NOT FOUND THEN
+          IF EXISTS (SELECT 1 FROM sessions WHERE id = s.id) THEN
+            RAISE EXCEPTION 'its last seq is not %', s.expected USING ERRCODE = 'SW409', DETAIL = s.id;
+          END IF;
+          RAISE EXCEPTION 'session % does not exist', s.id USING ERRCODE = 'SW404', DETAIL = s.id;
+        END IF;
+      END IF;
+    END LOOP;
+    INSERT INTO entries (session_id, seq, turn_id, type, at, data)
+    SELECT * FROM ROWS FROM (
+      json_to_recordset(p_entries) AS (session_id text, seq integer, turn_id text, type text, at bigint),
+      json_array_elements(p_data)
+    );
+  END
+  $fn$;
+  `,
+];

@@ -1,0 +1,60 @@
+import type { QueryConfig } from 'pg';
+import { encodeEntry, type SessionWrite } from '../plan.js';
+
+const SESSION_COLUMNS = 'id, agent, created_at, updated_at, last_seq, open_turn, metadata';
+const ENTRY_COLUMNS = 'seq, turn_id, type, at, data';
+
+/** Hot statements, named so that each connection parses and plans them once. */
+export const Q = {
+  append: { name: 'swiftlet_append', text: 'SELECT swiftlet_append($1, $2, $3, $4)' },
+  getSession: { name: 'swiftlet_get', text: `SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = $1` },
+  // LIMIT NULL means no limit.
+  load: {
+    name: 'swiftlet_load',
+    text: `SELECT ${ENTRY_COLUMNS} FROM entries WHERE session_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+  },
+  loadTail: {
+    name: 'swiftlet_load_tail',
+    text: `SELECT ${ENTRY_COLUMNS} FROM entries WHERE session_id = $1 AND seq > $2 ORDER BY seq DESC LIMIT $3`,
+  },
+  // `updated_at <= $` is the index range; the OR only sorts out rows sharing the cursor's timestamp.
+  list: {
+    name: 'swiftlet_list',
+    text: `SELECT ${SESSION_COLUMNS} FROM sessions WHERE updated_at <= $1 AND (updated_at < $1 OR id > $2)
+           ORDER BY updated_at DESC, id LIMIT $3`,
+  },
+  listAgent: {
+    name: 'swiftlet_list_agent',
+    text: `SELECT ${SESSION_COLUMNS} FROM sessions WHERE agent = $1 AND updated_at <= $2 AND (updated_at < $2 OR id > $3)
+           ORDER BY updated_at DESC, id LIMIT $4`,
+  },
+  openTurns: { name: 'swiftlet_open_turns', text: 'SELECT id, open_turn FROM sessions WHERE open_turn IS NOT NULL' },
+  deleteSession: { text: 'DELETE FROM sessions WHERE id = $1' },
+  deleteEntries: { text: 'DELETE FROM entries WHERE session_id = $1' },
+} satisfies Record<string, QueryConfig>;
+
+/** The JSON documents swiftlet_append reads: sessions and their metadata, entries and their payloads. */
+export function appendArgs(writes: readonly SessionWrite[]): [string, string, string, string] {
+  const sessions: object[] = [];
+  const metadata: string[] = [];
+  const entries: object[] = [];
+  const data: string[] = [];
+  for (const w of writes) {
+    sessions.push({
+      id: w.id,
+      ...(w.create ? { agent: w.create.agent, created_at: w.create.createdAt } : { expected: w.expectedSeq }),
+      last_seq: w.lastSeq,
+      updated_at: w.updatedAt,
+      keep_open: w.openTurn === undefined,
+      open_turn: w.openTurn ?? null,
+      messages: w.messages,
+    });
+    metadata.push(w.create ? JSON.stringify(w.create.metadata) : 'null');
+    for (const entry of w.entries) {
+      const e = encodeEntry(entry);
+      entries.push({ session_id: w.id, seq: e.seq, turn_id: e.turnId, type: e.type, at: e.at });
+      data.push(e.data);
+    }
+  }
+  return [JSON.stringify(sessions), `[${metadata.join(',')}]`, JSON.stringify(entries), `[${data.join(',')}]`];
+}

@@ -1,0 +1,33 @@
+// Append-only: migration N (1-based) brings `PRAGMA user_version` from N-1 to N. Never edit an applied migration;
+// add a new one.
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: sessions and their append-only entry logs.
+  `
+  CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    agent TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    last_seq INTEGER NOT NULL,
+    open_turn TEXT,
+    message_count INTEGER NOT NULL,
+    metadata TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX sessions_by_update ON sessions (updated_at DESC, id);
+  CREATE INDEX sessions_by_agent ON sessions (agent, updated_at DESC, id);
+  CREATE INDEX sessions_open ON sessions (id, open_turn) WHERE open_turn IS NOT NULL;
+
+  -- A rowid table (entries can be large, which WITHOUT ROWID handles badly); the primary key index makes a
+  -- session's entries one range scan. data is the entry's JSON payload, including its format version v.
+  CREATE TABLE entries (
+    session_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    turn_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (session_id, seq)
+  );
+  `,
+];

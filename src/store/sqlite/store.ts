@@ -1,0 +1,297 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
+import { SwiftletError, type Entry, type EntryType, type SessionInfo } from '../../core/index.js';
+import { decodeCursor, encodeCursor, listLimit } from '../cursor.js';
+import { closedError, conflictError, notFoundError, schemaError } from '../errors.js';
+import { decodeEntry, encodeEntry, planAppend, type SessionWrite } from '../plan.js';
+import type {
+  AppendBatch,
+  ListFilter,
+  LoadOptions,
+  OpenTurn,
+  PrunePolicy,
+  PruneResult,
+  SessionPage,
+  SessionStore,
+} from '../types.js';
+import { MIGRATIONS } from './migrations.js';
+import { SqlitePruner } from './prune.js';
+
+export interface SqliteStoreOptions {
+  /** Database file; its directory is created when missing. `:memory:` for a private in-memory database. */
+  path: string;
+  /**
+   * `normal` (default): a commit survives a crash of the process, the last commits may be lost on power loss.
+   * `full`: every commit is fsynced and survives power loss, at the cost of one fsync per transaction.
+   */
+  synchronous?: 'normal' | 'full';
+  /** How long a write waits for another process's write lock before failing with a retryable error. */
+  busyTimeoutMs?: number;
+}
+
+interface SessionRow {
+  id: string;
+  agent: string;
+  created_at: number;
+  updated_at: number;
+  last_seq: number;
+  open_turn: string | null;
+  metadata: string;
+}
+
+interface EntryRow {
+  seq: number;
+  turn_id: string;
+  type: EntryType;
+  at: number;
+  data: string;
+}
+
+const SESSION_COLUMNS = 'id, agent, created_at, updated_at, last_seq, open_turn, metadata';
+const ENTRY_COLUMNS = 'seq, turn_id, type, at, data';
+/** `list` without a cursor starts after this sentinel row, so one statement serves every page. */
+const FIRST_PAGE = { updatedAt: Number.MAX_SAFE_INTEGER, id: '' };
+
+/** Sessions in one SQLite file (WAL). better-sqlite3 is loaded on `init`, so configs without SQLite never load it. */
+export class SqliteStore implements SessionStore {
+  readonly kind = 'sqlite';
+  #options: SqliteStoreOptions;
+  #opening: Promise<void> | undefined;
+  #db: BetterSqlite3.Database | undefined;
+  #s: Statements | undefined;
+  #append: BetterSqlite3.Transaction<(writes: SessionWrite[]) => void> | undefined;
+  #delete: BetterSqlite3.Transaction<(id: string) => boolean> | undefined;
+  #pruner: SqlitePruner | undefined;
+
+  constructor(options: SqliteStoreOptions) {
+    this.#options = options;
+  }
+
+  init(): Promise<void> {
+    this.#opening ??= this.#open().catch((err: unknown) => {
+      this.#opening = undefined;
+      throw err;
+    });
+    return this.#opening;
+  }
+
+  async #open(): Promise<void> {
+    const { default: Database } = await import('better-sqlite3');
+    const { path, synchronous = 'normal', busyTimeoutMs = 5000 } = this.#options;
+    let db: BetterSqlite3.Database;
+    try {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      db = new Database(path, { timeout: busyTimeoutMs });
+    } catch (err) {
+      throw storeError(err, `cannot open SQLite database ${path}`);
+    }
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+      migrate(db, path);
+      const s = prepare(db);
+      this.#append = db.transaction((writes: SessionWrite[]) => {
+        for (const w of writes) applyWrite(s, w);
+      });
+      this.#delete = db.transaction((id: string) => {
+        s.deleteEntries.run(id);
+        return s.deleteSession.run(id).changes > 0;
+      });
+      this.#pruner = new SqlitePruner(db);
+      this.#s = s;
+      this.#db = db;
+    } catch (err) {
+      db.close();
+      throw storeError(err, `cannot initialise SQLite database ${path}`);
+    }
+  }
+
+  async append(batches: readonly AppendBatch[]): Promise<void> {
+    const writes = planAppend(batches);
+    if (writes.length === 0) return;
+    this.#run('append', () => this.#append!.immediate(writes));
+  }
+
+  async getSession(sessionId: string): Promise<SessionInfo | undefined> {
+    const row = this.#run('getSession', (s) => s.getSession.get(sessionId) as SessionRow | undefined);
+    return row && toInfo(row);
+  }
+
+  async load(sessionId: string, options: LoadOptions = {}): Promise<Entry[]> {
+    const after = options.afterSeq ?? 0;
+    const limit = options.limit ?? -1;
+    if (options.tail && options.limit !== undefined) {
+      const rows = this.#run('load', (s) => s.loadTail.all(sessionId, after, limit) as EntryRow[]);
+      return rows.reverse().map(toEntry);
+    }
+    return this.#run('load', (s) => s.load.all(sessionId, after, limit) as EntryRow[]).map(toEntry);
+  }
+
+  async list(filter: ListFilter = {}): Promise<SessionPage> {
+    const limit = listLimit(filter.limit);
+    const c = filter.cursor === undefined ? FIRST_PAGE : decodeCursor(filter.cursor);
+    const rows = this.#run('list', (s) =>
+      filter.agent === undefined
+        ? s.list.all(c.updatedAt, c.updatedAt, c.id, limit + 1)
+        : s.listAgent.all(filter.agent, c.updatedAt, c.updatedAt, c.id, limit + 1),
+    ) as SessionRow[];
+    const sessions = rows.slice(0, limit).map(toInfo);
+    const last = sessions[sessions.length - 1];
+    return { sessions, ...(rows.length > limit && last ? { nextCursor: encodeCursor(last) } : {}) };
+  }
+
+  async delete(sessionId: string): Promise<boolean> {
+    return this.#run('delete', () => this.#delete!.immediate(sessionId));
+  }
+
+  async prune(policy: PrunePolicy): Promise<PruneResult> {
+    return this.#run('prune', () => this.#pruner!.prune(policy));
+  }
+
+  async openTurns(): Promise<OpenTurn[]> {
+    const rows = this.#run('openTurns', (s) => s.openTurns.all() as { id: string; open_turn: string }[]);
+    return rows.map((r) => ({ sessionId: r.id, turnId: r.open_turn }));
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return this.#s?.ping.get() === 1;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    const db = this.#db;
+    this.#db = this.#s = this.#append = this.#delete = this.#pruner = undefined;
+    this.#opening = undefined;
+    db?.close();
+  }
+
+  /** Runs a statement, turning driver errors into retryable store errors (busy, I/O, full disk) with the cause. */
+  #run<T>(what: string, fn: (s: Statements) => T): T {
+    const s = this.#s;
+    if (!s) throw closedError(this.kind);
+    try {
+      return fn(s);
+    } catch (err) {
+      throw storeError(err, `${what} failed`);
+    }
+  }
+}
+
+function migrate(db: BetterSqlite3.Database, path: string): void {
+  const known = MIGRATIONS.length;
+  const version = (): number => db.pragma('user_version', { simple: true }) as number;
+  // IMMEDIATE takes the write lock before reading the version, so two processes cannot apply the same step.
+  const step = db.transaction(() => {
+    const v = version();
+    if (v > known) throw schemaError(v, known, `SQLite database ${path}`);
+    if (v === known) return false;
+    db.exec(MIGRATIONS[v]!);
+    db.pragma(`user_version = ${v + 1}`);
+    return true;
+  });
+  while (step.immediate());
+}
+
+type Statements = ReturnType<typeof prepare>;
+
+function prepare(db: BetterSqlite3.Database) {
+  return {
+    createSession: db.prepare<[string, string, number, number, number, string | null, string, number]>(
+      `INSERT INTO sessions (${SESSION_COLUMNS}, message_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    // Optimistic check: the row moves only if nobody appended since the caller read lastSeq.
+    advanceSession: db.prepare<[number, number, number, string | null, number, string, number]>(
+      `UPDATE sessions SET updated_at = MAX(updated_at, ?), last_seq = ?,
+         open_turn = CASE WHEN ? THEN open_turn ELSE ? END, message_count = message_count + ?
+       WHERE id = ? AND last_seq = ?`,
+    ),
+    sessionExists: db.prepare<[string]>('SELECT 1 FROM sessions WHERE id = ?').pluck(),
+    insertEntry: db.prepare<[string, number, string, string, number, string]>(
+      `INSERT INTO entries (session_id, ${ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`,
+    ),
+    getSession: db.prepare<[string]>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = ?`),
+    load: db.prepare<[string, number, number]>(
+      `SELECT ${ENTRY_COLUMNS} FROM entries WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+    ),
+    loadTail: db.prepare<[string, number, number]>(
+      `SELECT ${ENTRY_COLUMNS} FROM entries WHERE session_id = ? AND seq > ? ORDER BY seq DESC LIMIT ?`,
+    ),
+    // `updated_at <= ?` is the index range; the OR only sorts out rows sharing the cursor's timestamp.
+    list: db.prepare<[number, number, string, number]>(
+      `SELECT ${SESSION_COLUMNS} FROM sessions WHERE updated_at <= ? AND (updated_at < ? OR id > ?)
+       ORDER BY updated_at DESC, id LIMIT ?`,
+    ),
+    listAgent: db.prepare<[string, number, number, string, number]>(
+      `SELECT ${SESSION_COLUMNS} FROM sessions WHERE agent = ? AND updated_at <= ? AND (updated_at < ? OR id > ?)
+       ORDER BY updated_at DESC, id LIMIT ?`,
+    ),
+    deleteEntries: db.prepare<[string]>('DELETE FROM entries WHERE session_id = ?'),
+    deleteSession: db.prepare<[string]>('DELETE FROM sessions WHERE id = ?'),
+    openTurns: db.prepare<[]>('SELECT id, open_turn FROM sessions WHERE open_turn IS NOT NULL'),
+    ping: db.prepare<[]>('SELECT 1').pluck(),
+  };
+}
+
+function applyWrite(s: Statements, w: SessionWrite): void {
+  const open = w.openTurn ?? null;
+  if (w.create) {
+    const c = w.create;
+    const updatedAt = Math.max(c.createdAt, w.updatedAt);
+    try {
+      const metadata = JSON.stringify(c.metadata);
+      s.createSession.run(w.id, c.agent, c.createdAt, updatedAt, w.lastSeq, open, metadata, w.messages);
+    } catch (err) {
+      if (isConstraint(err)) throw conflictError(w.id, 'it already exists', err);
+      throw err;
+    }
+  } else {
+    const keep = w.openTurn === undefined ? 1 : 0;
+    const moved = s.advanceSession.run(w.updatedAt, w.lastSeq, keep, open, w.messages, w.id, w.expectedSeq).changes;
+    if (moved === 0) {
+      if (s.sessionExists.get(w.id) === undefined) throw notFoundError(w.id);
+      throw conflictError(w.id, `its last seq is not ${w.expectedSeq}`);
+    }
+  }
+  for (const entry of w.entries) {
+    const e = encodeEntry(entry);
+    try {
+      s.insertEntry.run(w.id, e.seq, e.turnId, e.type, e.at, e.data);
+    } catch (err) {
+      if (isConstraint(err)) throw conflictError(w.id, `seq ${e.seq} already exists`, err);
+      throw err;
+    }
+  }
+}
+
+function toInfo(r: SessionRow): SessionInfo {
+  return {
+    id: r.id,
+    agent: r.agent,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    lastSeq: r.last_seq,
+    ...(r.open_turn === null ? {} : { openTurn: r.open_turn }),
+    metadata: JSON.parse(r.metadata) as SessionInfo['metadata'],
+  };
+}
+
+function toEntry(r: EntryRow): Entry {
+  return decodeEntry(r.seq, r.turn_id, r.type, r.at, JSON.parse(r.data) as object);
+}
+
+function isConstraint(err: unknown): boolean {
+  return (
+    typeof (err as { code?: unknown }).code === 'string' &&
+    (err as { code: string }).code.startsWith('SQLITE_CONSTRAINT')
+  );
+}
+
+function storeError(err: unknown, what: string): SwiftletError {
+  if (SwiftletError.isInstance(err)) return err;
+  const detail = err instanceof Error ? err.message : String(err);
+  return new SwiftletError('SWIFTLET_ERR_STORE', `SQLite: ${what}: ${detail}`, { cause: err });
+}

@@ -1,0 +1,222 @@
+import { channel } from 'node:diagnostics_channel';
+import { performance } from 'node:perf_hooks';
+import { SwiftletError } from '../core/index.js';
+import type { AppendBatch, SessionStore } from './types.js';
+
+/** Published after every flush, only when someone listens. */
+export interface StoreCommitMessage {
+  /** Sessions written by the flush (batches of one session are merged). */
+  batches: number;
+  entries: number;
+  durationMs: number;
+  error?: unknown;
+}
+
+export const commitChannel = channel('swiftlet:store:commit');
+
+export interface GroupCommitWriterOptions {
+  /**
+   * `durable`: a flush starts as soon as entries arrive (those of the same event-loop tick go together) and whatever
+   * arrives while it runs goes in the next one, so a waiter on `commit()` never waits for a timer.
+   * `relaxed`: a flush every `flushIntervalMs`, and on `commit()` / `close()`. On a crash, acknowledged work written in
+   * the last `flushIntervalMs` plus the one transaction in flight can be lost; that is the whole loss window.
+   */
+  durability: 'durable' | 'relaxed';
+  flushIntervalMs: number;
+  /** Entries per transaction (whole batches; a single larger batch still goes alone). Default 5000. */
+  maxBatchEntries?: number;
+}
+
+export interface GroupCommitStats {
+  transactions: number;
+  entries: number;
+  /** Entries in the last transaction. */
+  lastBatchSize: number;
+  lastCommitMs: number;
+  /** Entries enqueued and not yet committed or failed (queued or in the running flush). */
+  pending: number;
+}
+
+interface Waiter {
+  /** Resolves once every batch numbered below this has been flushed. */
+  target: number;
+  sessionId: string | undefined;
+  error: unknown;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Gathers many sessions' appends into one store transaction. Batches are flushed in the order they were enqueued;
+ * a session's batches in one flush are merged. One flush runs at a time.
+ */
+export class GroupCommitWriter {
+  #store: SessionStore;
+  #durable: boolean;
+  #maxEntries: number;
+  #queue: AppendBatch[] = [];
+  #queuedEntries = 0;
+  #inFlightEntries = 0;
+  /** Batches ever enqueued, and ever flushed (committed or failed); flushes go in order, so these are positions. */
+  #enqueued = 0;
+  #flushed = 0;
+  #waiters: Waiter[] = [];
+  #running = false;
+  #closing: Promise<void> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #stats = { transactions: 0, entries: 0, lastBatchSize: 0, lastCommitMs: 0 };
+
+  constructor(store: SessionStore, options: GroupCommitWriterOptions) {
+    this.#store = store;
+    this.#durable = options.durability === 'durable';
+    this.#maxEntries = options.maxBatchEntries ?? 5000;
+    if (!this.#durable) {
+      this.#timer = setInterval(() => {
+        if (this.#queue.length > 0) this.#kick();
+      }, options.flushIntervalMs);
+      this.#timer.unref();
+    }
+  }
+
+  get stats(): GroupCommitStats {
+    return { ...this.#stats, pending: this.#queuedEntries + this.#inFlightEntries };
+  }
+
+  enqueue(batch: AppendBatch): void {
+    if (this.#closing) throw new SwiftletError('SWIFTLET_ERR_SHUTTING_DOWN', 'the session writer is closed');
+    this.#queue.push(batch);
+    this.#enqueued++;
+    this.#queuedEntries += batch.entries.length;
+    if (this.#durable || this.#queuedEntries >= this.#maxEntries) this.#kick();
+  }
+
+  /**
+   * Resolves when everything enqueued before the call is committed; rejects with the store's error if a flush it
+   * waited for failed. With `sessionId`, only a failure of that session's entries rejects: when a flush fails on one
+   * session's conflict, the other sessions of that flush are committed on their own.
+   */
+  commit(sessionId?: string): Promise<void> {
+    if (this.#flushed === this.#enqueued) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.#waiters.push({ target: this.#enqueued, sessionId, error: undefined, resolve, reject });
+      this.#kick();
+    });
+  }
+
+  /** Flushes everything, stops the timer; later `enqueue` calls throw. Rejects if the last flushes failed. */
+  close(): Promise<void> {
+    if (this.#closing) return this.#closing;
+    clearInterval(this.#timer);
+    this.#closing = this.commit();
+    return this.#closing;
+  }
+
+  /** Starts the flush loop on the next turn of the event loop, so that batches of the same tick go together. */
+  #kick(): void {
+    if (this.#running) return;
+    this.#running = true;
+    setImmediate(() => void this.#loop());
+  }
+
+  async #loop(): Promise<void> {
+    try {
+      while (this.#queue.length > 0) {
+        await this.#flush();
+        if (!this.#durable && !this.#mustDrain()) break;
+      }
+    } finally {
+      // Set in the same synchronous step as the last queue check, so no enqueue can slip between the two.
+      this.#running = false;
+    }
+  }
+
+  #mustDrain(): boolean {
+    return this.#waiters.length > 0 || this.#closing !== undefined || this.#queuedEntries >= this.#maxEntries;
+  }
+
+  async #flush(): Promise<void> {
+    let n = 0;
+    let entries = 0;
+    while (n < this.#queue.length && (n === 0 || entries + this.#queue[n]!.entries.length <= this.#maxEntries)) {
+      entries += this.#queue[n]!.entries.length;
+      n++;
+    }
+    const start = this.#flushed;
+    const batches = mergeBySession(this.#queue.splice(0, n));
+    this.#queuedEntries -= entries;
+    this.#inFlightEntries = entries;
+    const t0 = performance.now();
+    let error: unknown;
+    let failed: Map<string, unknown> | undefined;
+    try {
+      this.#stats.transactions++;
+      await this.#store.append(batches);
+    } catch (err) {
+      error = err;
+      failed = await this.#isolate(batches, err);
+    }
+    const durationMs = performance.now() - t0;
+    this.#inFlightEntries = 0;
+    this.#flushed = start + n;
+    const s = this.#stats;
+    s.entries += entries;
+    s.lastBatchSize = entries;
+    s.lastCommitMs = durationMs;
+    if (commitChannel.hasSubscribers) {
+      const msg: StoreCommitMessage = { batches: batches.length, entries, durationMs };
+      if (error !== undefined) msg.error = error;
+      commitChannel.publish(msg);
+    }
+    this.#settle(start, failed);
+  }
+
+  /**
+   * A conflict on one session must not fail the turns of every other session in the transaction: when the error
+   * cannot be cured by retrying, each session is written on its own. Returns the sessions that failed.
+   */
+  async #isolate(batches: AppendBatch[], err: unknown): Promise<Map<string, unknown>> {
+    const failed = new Map<string, unknown>();
+    const retryable = !SwiftletError.isInstance(err) || err.retryable;
+    if (batches.length === 1 || retryable) {
+      for (const b of batches) failed.set(b.sessionId, err);
+      return failed;
+    }
+    for (const b of batches) {
+      try {
+        this.#stats.transactions++;
+        await this.#store.append([b]);
+      } catch (e) {
+        failed.set(b.sessionId, e);
+      }
+    }
+    return failed;
+  }
+
+  #settle(start: number, failed: Map<string, unknown> | undefined): void {
+    const keep: Waiter[] = [];
+    for (const w of this.#waiters) {
+      if (failed && w.target > start && w.error === undefined) {
+        if (w.sessionId === undefined) w.error = failed.values().next().value;
+        else if (failed.has(w.sessionId)) w.error = failed.get(w.sessionId);
+      }
+      if (w.target > this.#flushed) keep.push(w);
+      else if (w.error === undefined) w.resolve();
+      else w.reject(w.error);
+    }
+    this.#waiters = keep;
+  }
+}
+
+/** One batch per session, in first-seen order; later batches' entries follow, the first `create` is kept. */
+function mergeBySession(batches: AppendBatch[]): AppendBatch[] {
+  const bySession = new Map<string, AppendBatch>();
+  for (const b of batches) {
+    const prev = bySession.get(b.sessionId);
+    if (!prev) bySession.set(b.sessionId, { ...b, entries: b.entries.slice() });
+    else {
+      prev.entries.push(...b.entries);
+      if (!prev.create && b.create) prev.create = b.create;
+    }
+  }
+  return [...bySession.values()];
+}

@@ -1,0 +1,40 @@
+import type { TestContext } from 'node:test';
+
+export const POSTGRES_URL = process.env.SWIFTLET_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+let probe: Promise<string | undefined> | undefined;
+let told = false;
+
+/** Resolves to why PostgreSQL is unusable, or undefined when it answers a query. Probed once per process. */
+function probePostgres(): Promise<string | undefined> {
+  probe ??= (async () => {
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+      return undefined;
+    } catch (err) {
+      return `PostgreSQL at ${POSTGRES_URL} is unreachable (${err instanceof Error ? err.message : String(err)})`;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  })();
+  return probe;
+}
+
+/**
+ * The PostgreSQL URL for tests, or null after skipping `t` when the server cannot be reached. With
+ * SWIFTLET_REQUIRE_SERVICES=1 an unreachable server fails the test instead.
+ */
+export async function requirePostgres(t: TestContext): Promise<string | null> {
+  const reason = await probePostgres();
+  if (reason === undefined) return POSTGRES_URL;
+  if (process.env.SWIFTLET_REQUIRE_SERVICES === '1') throw new Error(`${reason}; SWIFTLET_REQUIRE_SERVICES=1`);
+  if (!told) {
+    told = true;
+    console.log(`# skipping PostgreSQL tests: ${reason}`);
+  }
+  t.skip(reason);
+  return null;
+}

@@ -1,0 +1,391 @@
+// The SessionStore contract: every adapter runs these cases (memory, sqlite, postgres).
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, describe, it, type TestContext } from 'node:test';
+import { ENTRY_VERSION, SwiftletError, type Entry, type EntryData, type JSONValue } from '../../src/core/index.js';
+import type { AppendBatch, SessionStore } from '../../src/store/index.js';
+
+/** Returns an initialised store, or null when the test was skipped (service unavailable). */
+export type MakeStore = (t: TestContext) => Promise<SessionStore | null>;
+
+export function uid(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/** Builds one session's log with contiguous seqs and increasing timestamps. */
+export class Log {
+  readonly sessionId: string;
+  seq = 0;
+  at: number;
+
+  constructor(sessionId: string, at = Date.now()) {
+    this.sessionId = sessionId;
+    this.at = at;
+  }
+
+  entry(turnId: string, data: EntryData): Entry {
+    return { ...data, v: ENTRY_VERSION, turnId, at: this.at++, seq: ++this.seq } as Entry;
+  }
+
+  /** A whole turn: turn_start, the given entries, then turn_end unless `open`. */
+  turn(turnId: string, data: EntryData[], open = false): Entry[] {
+    const out = [this.entry(turnId, { type: 'turn_start', agent: 'a' }), ...data.map((d) => this.entry(turnId, d))];
+    if (!open) {
+      out.push(
+        this.entry(turnId, {
+          type: 'turn_end',
+          outcome: 'final',
+          usage: { inputTokens: 1, outputTokens: 2 },
+          steps: 1,
+        }),
+      );
+    }
+    return out;
+  }
+
+  create(entries: Entry[], agent = 'agent-a', metadata: { [key: string]: JSONValue } = {}): AppendBatch {
+    return { sessionId: this.sessionId, create: { agent, metadata, createdAt: entries[0]?.at ?? this.at }, entries };
+  }
+
+  batch(entries: Entry[]): AppendBatch {
+    return { sessionId: this.sessionId, entries };
+  }
+}
+
+const user = (text: string): EntryData => ({ type: 'user', text });
+const assistant = (text: string): EntryData => ({ type: 'assistant', text });
+
+function isStoreError(code: string, pattern?: RegExp): (err: unknown) => boolean {
+  return (err) => {
+    assert.ok(SwiftletError.isInstance(err), `expected a SwiftletError, got ${String(err)}`);
+    assert.equal(err.code, code);
+    if (pattern) assert.match(err.message, pattern);
+    return true;
+  };
+}
+
+export function storeContract(name: string, makeStore: MakeStore, cleanup?: () => Promise<void>): void {
+  describe(`SessionStore contract: ${name}`, () => {
+    if (cleanup) after(cleanup);
+
+    async function open(t: TestContext): Promise<SessionStore | null> {
+      const store = await makeStore(t);
+      if (store) t.after(() => store.close());
+      return store;
+    }
+
+    it('creates a session with its first append and reports it', async (t) => {
+      const store = await open(t);
+      if (!store) return;
+      await store.init();
+      const log = new Log(uid('create'));
+      const entries = log.turn('t1', [user('hello'), assistant('hi')]);
+      await store.append([log.create(entries, 'agent-a', { user: 'u1' })]);
+      const info = await store.getSession(log.sessionId);
+      assert.deepEqual(info, {
+        id: log.sessionId,
+        agent: 'agent-a',
+        createdAt: entries[0]!.at,
+        updatedAt: entries.at(-1)!.at,
+        lastSeq: 4,
+        metadata: { user: 'u1' },
+      });
+      assert.deepEqual(await store.load(log.sessionId), entries);
+      assert.equal(await store.getSession(uid('missing')), undefined);
+      assert.deepEqual(await store.load(uid('missing')), []);
+      assert.equal(await store.ping(), true);
+    });
+
+    it('loads all, after a seq, the first or the last N entries', async (t) => {
+      const store = await open(t);
+      if (!store) return;
+      const log = new Log(uid('load'));
+      const first = log.turn('t1', [user('a'), assistant('b')]);
+      const second = log.turn('t2', [user('c'), assistant('d')]);
+      await store.append([log.create(first)]);
+      await store.append([log.batch(second)]);
+      const all = [...first, ...second];
+      const id = log.sessionId;
+      assert.deepEqual(await store.load(id), all);
+      assert.deepEqual(await store.load(id, { afterSeq: 4 }), all.slice(4));
+      assert.deepEqual(await store.load(id, { limit: 3 }), all.slice(0, 3));
+      assert.deepEqual(await store.load(id, { afterSeq: 2, limit: 3 }), all.slice(2, 5));
+      assert.deepEqual(await store.load(id, { limit: 3, tail: true }), all.slice(-3));
+      assert.deepEqual(await store.load(id, { afterSeq: 6, limit: 5, tail: true }), all.slice(6));
+      assert.deepEqual(await store.load(id, { afterSeq: 8 }), []);
+      assert.equal((await store.getSession(id))?.lastSeq, 8);
+    });
+
+    it('appends to many sessions in one call, all or nothing', async (t) => {
+      const store = await open(t);
+      if (!store) return;
+      const a = new Log(uid('multi-a'));
+      const b = new Log(uid('multi-b'));
+      await store.append([a.create(a.turn('t1', [user('a')])), b.create(b.turn('t1', [user('b')]))]);
+      assert.equal((await store.getSession(a.sessionId))?.lastSeq, 3);
+      assert.equal((await store.getSession(b.sessionId))?.lastSeq, 3);
+
+      // A duplicate seq inside one batch fails the call; the other session's batch is not written.
+      const c = new Log(uid('multi-c'));
+      const bad = b.turn('t2', [user('again')]);
+      bad[1] = { ...bad[1]!, seq: bad[0]!.seq };
+      await assert.rejects(store.append([c.create(c.turn('t1', [user('c')])), b.batch(bad)]), SwiftletError.isInstance);
+      assert.equal(await store.getSession(c.sessionId), undefined);
+      assert.equal((await store.getSession(b.sessionId))?.lastSeq, 3);
+
+      // A conflict found by the database (stale lastSeq) rolls back what was already written in the transaction.
+      // Ids sort so that the good sessions are written before the conflicting one.
+      const good = new Log(`${a.sessionId}-0-new`);
+      const stale = new Log(b.sessionId);
+      stale.seq = 1;
+      const more = a.turn('t2', [user('more')]);
+      await assert.rejects(
+        store.append([
+          stale.batch(stale.turn('t9', [user('late')])),
+          good.create(good.turn('t1', [user('g')])),
+          a.batch(more),
+        ]),
+        isStoreError('SWIFTLET_ERR_STORE', /written concurrently/),
+      );
+      assert.equal(await store.getSession(good.sessionId), undefined);
+      assert.equal((await store.getSession(a.sessionId))?.lastSeq, 3);
+      assert.equal((await store.load(a.sessionId)).length, 3);
+      assert.equal((await store.load(b.sessionId)).length, 3);
+    });
+
+    it('merges several batches for one session in one call', async (t) => {
+      const store = await open(t);
+      if (!store) return;
+      const log = new Log(uid('merge'));
+      const one = log.turn('t1', [user('a')]);
+      const two = log.turn('t2', [user('b')]);
+      await store.append([log.create(one), log.batch(two)]);
+      assert.deepEqual(await store.load(log.sessionId), [...one, ...two]);
+    });
+
+    it('rejects a duplicate seq as a concurrent write, and a second create', async (t) => {
+      const store = await open(t);
+      if (!store) return;
+      const log = new Log(uid('dup'));
+      const entries = log.turn('t1', [user('a')]);
+      await store.append([log.create(entries)]);
+      const dup = { ...entries[2]!, text: 'x' } as Entry;
+      const conflict = (err: unknown): boolean => {
+        isStoreError('SWIFTLET_ERR_STORE', /written concurrently/)(err);
+        assert.equal((err as SwiftletError).retryable, false);
+        return true;
+      };
+      await assert.rejects(store.append([log.batch([dup])]), conflict);
+      const twin = new Log(log.sessionId);
+      await assert.rejects(store.append([twin.create(twin.turn('t2', [user('b')]))]), conflict);
+      assert.deepEqual(await store.load(log.sessionId), entries);
+    });
+
+    it('refuses entries for a session that does not exist, and seqs that skip', async (t) => {
+      const store = await open(t);
+      if (!store) return;
+      const ghost = new Log(uid('ghost'));
+      ghost.seq = 4;
+      await assert.rejects(
+        store.append([ghost.batch(ghost.turn('t1', [user('a')]))]),
+        isStoreError('SWIFTLET_ERR_SESSION_NOT_FOUND'),
+      );
+      const log = new Log(uid('gap'));
+      await store.append([log.create(log.turn('t1', [user('a')]))]);
+      log.seq += 1;
+      await assert.rejects(store.append([log.batch(log.turn('t2', [user('b')]))]), isStoreError('SWIFTLET_ERR_STORE'));
+      assert.equal((await store.getSession(log.sessionId))?.lastSeq, 3);
+    });
+
+    it('lists by last update, newest first, in pages, filtered by agent', async (t) => {
+      const store = await open(t);
+      if (!store) return;
+      const agent = uid('lister');
+      const base = Date.now();
+      const ids: string[] = [];
+      // Seven sessions; two pairs share a timestamp, so the id orders them.
+      for (const [i, offset] of [5, 4, 4, 3, 2, 2, 1].entries()) {
+        const log = new Log(`${agent}-${i}`, base + offset * 10);
+        await store.append([log.create([log.entry('t1', user(`s${i}`))], agent)]);
+        ids.push(log.sessionId);
+      }
+      const other = new Log(uid('other'), base + 100);
+      await store.append([other.create([other.entry('t1', user('x'))], uid('other-agent'))]);
+
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await store.list({ agent, limit: 3, ...(cursor ? { cursor } : {}) });
+        assert.ok(page.sessions.length <= 3);
+        seen.push(...page.sessions.map((s) => s.id));
+        cursor = page.nextCursor;
+        pages++;
+      } while (cursor && pages < 10);
+      assert.equal(pages, 3);
+      assert.deepEqual(seen, ids);
+      const page = await store.list({ agent, limit: 10 });
+      assert.equal(page.nextCursor, undefined);
+      assert.equal(page.sessions[0]?.agent, agent);
+      assert.ok((await store.list({ limit: 1000 })).sessions.some((s) => s.id === other.sessionId));
+      await assert.rejects(store.list({ cursor: 'not-a-cursor' }), isStoreError('SWIFTLET_ERR_INVALID_INPUT'));
+    });
+
+    it('deletes a session and its entries', async (t) => {
+      const store = await open(t);
+      if (!store) return;
+      const log = new Log(uid('delete'));
+      await store.append([log.create(log.turn('t1', [user('a')], true))]);
+      assert.equal(await store.delete(log.sessionId), true);
+      assert.equal(await store.getSession(log.sessionId), undefined);
+      assert.deepEqual(await store.load(log.sessionId), []);
+      assert.ok(!(await store.openTurns()).some((o) => o.sessionId === log.sessionId));
+      assert.equal(await store.delete(log.sessionId), false);
+      // The id can be used again, from seq 1.
+      const again = new Log(log.sessionId);
+      await store.append([again.create(again.turn('t2', [user('b')]))]);
+      assert.equal((await store.load(log.sessionId)).length, 3);
+    });
+
+    it('tracks open turns: set by turn_start, cleared by turn_end', async (t) => {
+      const store = await open(t);
+      if (!store) return;
+      const log = new Log(uid('open'));
+      const closed = new Log(uid('closed'));
+      await store.append([
+        log.create(log.turn('t1', [user('a')], true)),
+        closed.create(closed.turn('t1', [user('a')])),
+      ]);
+      const mine = async (): Promise<unknown[]> =>
+        (await store.openTurns()).filter((o) => o.sessionId === log.sessionId || o.sessionId === closed.sessionId);
+      assert.deepEqual(await mine(), [{ sessionId: log.sessionId, turnId: 't1' }]);
+      assert.equal((await store.getSession(log.sessionId))?.openTurn, 't1');
+      // More entries of the same turn leave it open.
+      await store.append([log.batch([log.entry('t1', assistant('b'))])]);
+      assert.deepEqual(await mine(), [{ sessionId: log.sessionId, turnId: 't1' }]);
+      await store.append([
+        log.batch([
+          log.entry('t1', {
+            type: 'turn_end',
+            outcome: 'interrupted',
+            usage: { inputTokens: 0, outputTokens: 0 },
+            steps: 1,
+          }),
+        ]),
+      ]);
+      assert.deepEqual(await mine(), []);
+      const info = await store.getSession(log.sessionId);
+      assert.ok(info && !('openTurn' in info));
+    });
+
+    it('prunes whole old turns, keeping tool calls with their results and the newest state of each key', async (t) => {
+      const store = await open(t);
+      if (!store) return;
+      const log = new Log(uid('prune'));
+      const call = { id: 'call_1', name: 'todo', arguments: '{}' };
+      const t1 = log.turn('t1', [
+        user('q1'),
+        { type: 'assistant', text: '', toolCalls: [call] },
+        { type: 'state', key: 'plan', value: { step: 1 } },
+        { type: 'state', key: 'todo', value: ['old'] },
+        { type: 'tool_result', callId: 'call_1', name: 'todo', output: 'ok' },
+        assistant('a1'),
+      ]);
+      const t2 = log.turn('t2', [user('q2'), { type: 'state', key: 'todo', value: ['new'] }, assistant('a2')]);
+      const t3 = log.turn('t3', [user('q3')], true);
+      await store.append([log.create([...t1, ...t2, ...t3])]);
+
+      // 7 messages; at most 3: t1 (4 messages) goes whole, t2 + t3 (3) stay.
+      const r1 = await store.prune({ maxMessages: 3 });
+      const planState = t1.find((e) => e.type === 'state' && e.key === 'plan')!;
+      assert.ok(r1.entriesDropped >= t1.length - 1);
+      assert.deepEqual(await store.load(log.sessionId), [planState, ...t2, ...t3]);
+
+      // Nothing more to drop at the same limit.
+      await store.prune({ maxMessages: 3 });
+      assert.deepEqual(await store.load(log.sessionId), [planState, ...t2, ...t3]);
+
+      // At 0, every closed turn goes, the open turn stays, the newest state of each key stays.
+      await store.prune({ maxMessages: 0 });
+      const todoState = t2.find((e) => e.type === 'state')!;
+      assert.deepEqual(await store.load(log.sessionId), [planState, todoState, ...t3]);
+      const info = await store.getSession(log.sessionId);
+      assert.equal(info?.lastSeq, t3.at(-1)!.seq);
+      assert.equal(info?.openTurn, 't3');
+
+      // Appends continue after pruning, and later prunes count only what remains.
+      const end = { type: 'turn_end', outcome: 'final', usage: { inputTokens: 0, outputTokens: 0 }, steps: 1 } as const;
+      await store.append([log.batch([log.entry('t3', assistant('a3')), log.entry('t3', end)])]);
+      await store.append([log.batch(log.turn('t4', [user('q4'), assistant('a4')]))]);
+      await store.prune({ maxMessages: 2 });
+      const texts = (await store.load(log.sessionId)).flatMap((e) =>
+        e.type === 'user' || e.type === 'assistant' ? [e.text] : [],
+      );
+      assert.deepEqual(texts, ['q4', 'a4']);
+    });
+
+    it('expires sessions idle longer than the TTL unless a turn is open', async (t) => {
+      const store = await open(t);
+      if (!store) return;
+      const now = Date.now();
+      const hour = 3_600_000;
+      const old = new Log(uid('ttl-old'), now - 3 * hour);
+      const oldOpen = new Log(uid('ttl-open'), now - 3 * hour);
+      const fresh = new Log(uid('ttl-fresh'), now - hour / 2);
+      await store.append([
+        old.create(old.turn('t1', [user('a')])),
+        oldOpen.create(oldOpen.turn('t1', [user('a')], true)),
+        fresh.create(fresh.turn('t1', [user('a')])),
+      ]);
+      const result = await store.prune({ ttlMs: hour, now });
+      assert.ok(result.sessionsExpired >= 1);
+      assert.equal(await store.getSession(old.sessionId), undefined);
+      assert.deepEqual(await store.load(old.sessionId), []);
+      assert.ok(await store.getSession(oldOpen.sessionId));
+      assert.ok(await store.getSession(fresh.sessionId));
+      // An expired id starts a new log.
+      const again = new Log(old.sessionId);
+      await store.append([again.create(again.turn('t1', [user('b')]))]);
+      assert.equal((await store.load(old.sessionId)).length, 3);
+    });
+
+    it('round-trips metadata, large entries and unicode', async (t) => {
+      const store = await open(t);
+      if (!store) return;
+      const log = new Log(uid('data'));
+      const metadata = { user: 'ü', tags: ['a', 'b'], nested: { n: 1.5, yes: true, none: null }, empty: {} };
+      const big = 'x'.repeat(1_500_000) + '🙂';
+      const text = 'héllo wörld — 你好 — 🧪🚀 — \u0000nul — "quotes" \\ back\nslash\ttab — \u202Ertl';
+      const entries = log.turn('t1', [
+        user(text),
+        {
+          type: 'assistant',
+          text: '',
+          toolCalls: [{ id: 'c1', name: 'fetch', arguments: '{"u":"ö"}' }],
+          providerState: { r: [1, 'é'] },
+        },
+        { type: 'tool_result', callId: 'c1', name: 'fetch', output: big, isError: false },
+        { type: 'state', key: 'todo', value: [{ id: 1, text: '写', status: 'pending' }] },
+      ]);
+      await store.append([log.create(entries, 'agent-ü', metadata)]);
+      assert.deepEqual((await store.getSession(log.sessionId))?.metadata, metadata);
+      assert.equal((await store.getSession(log.sessionId))?.agent, 'agent-ü');
+      const loaded = await store.load(log.sessionId);
+      assert.deepEqual(loaded, entries);
+      assert.equal(
+        loaded.every((e) => e.v === ENTRY_VERSION),
+        true,
+      );
+    });
+
+    it('is idempotent to init, and refuses work once closed', async (t) => {
+      const store = await makeStore(t);
+      if (!store) return;
+      await store.init();
+      await store.init();
+      await store.close();
+      assert.equal(await store.ping(), false);
+      await assert.rejects(store.getSession('x'), isStoreError('SWIFTLET_ERR_STORE'));
+    });
+  });
+}
