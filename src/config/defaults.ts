@@ -47,5 +47,5 @@ export function defaultConfig(env: Env, opts: { cwd?: string } = {}): LoadedConf
 }
 
 function escapeTemplates<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value).replaceAll('${', '$${')) as T;
+  return JSON.parse(JSON.stringify(value).replaceAll('${', () => '$${')) as T;
 }

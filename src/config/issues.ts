@@ -78,6 +78,7 @@ function describe(iss: RawIssue): string {
     }
     case 'invalid_value':
       if (iss.message && !iss.message.startsWith('Invalid option')) return iss.message;
+      if (iss.input === undefined) return `required: one of ${iss.values.map((v) => String(v)).join(', ')}`;
       return iss.values.length === 1
         ? `expected ${JSON.stringify(iss.values[0])}, got ${JSON.stringify(iss.input)}`
         : `expected one of ${iss.values.map((v) => String(v)).join(', ')}; got ${JSON.stringify(iss.input)}`;

@@ -14,7 +14,7 @@ export const BASIC_TOOLS = ['todo', 'current_time'] as const;
 export const TOOL_NAMES = [...BASIC_TOOLS, 'http_fetch'] as const;
 
 // A hostname or IPv4 address, optionally `*.`-prefixed, optionally with a port; or a bracketed IPv6 address.
-const LABEL = '[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?';
+const LABEL = '[a-zA-Z0-9_](?:[a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?';
 const HOST_PATTERN = new RegExp(`^(?:(?:\\*\\.)?${LABEL}(?:\\.${LABEL})*|\\[[0-9a-fA-F:.]+\\])(?::[0-9]{1,5})?$`);
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
@@ -32,24 +32,20 @@ function isHttpUrl(s: string): boolean {
   }
 }
 
+function validPort(port: string | undefined): boolean {
+  return port === undefined || (Number(port) >= 1 && Number(port) <= 65_535);
+}
+
 const providerSchema = z.strictObject({
-  type: z.enum(['openai', 'anthropic', 'mock']).meta({ description: 'wire format; mock = the built-in mock LLM' }),
-  baseUrl: z
-    .string()
-    .refine(isHttpUrl, 'expected an http(s) URL')
-    .optional()
-    .meta({ description: 'openai/anthropic only; default https://api.openai.com/v1 or https://api.anthropic.com' }),
-  apiKey: z
-    .string()
-    .optional()
-    .meta({ description: 'openai/anthropic only; default: env OPENAI_API_KEY or ANTHROPIC_API_KEY by type' }),
+  type: z.enum(['openai', 'anthropic', 'mock']),
+  baseUrl: z.string().refine(isHttpUrl, 'expected an http(s) URL').optional(),
+  apiKey: z.string().optional(),
   headers: z
     .record(
       z.string().regex(HEADER_NAME, { error: 'invalid header name' }),
       z.string().refine((v) => !/[\r\n]/.test(v), 'header values must not contain line breaks'),
     )
-    .default({})
-    .meta({ description: 'extra HTTP headers sent with every request' }),
+    .default({}),
   timeouts: z
     .strictObject({
       connectMs: posInt().default(10_000),
@@ -65,14 +61,17 @@ const providerSchema = z.strictObject({
       maxDelayMs: nonNegInt().default(20_000),
     })
     .prefault({}),
-  maxConnections: posInt().default(64).meta({ description: 'size of the keep-alive connection pool' }),
+  maxConnections: posInt().default(64),
 });
 
 const hostList = z
   .array(
-    z.string().regex(HOST_PATTERN, {
-      error: 'expected a hostname like "api.example.com" or "*.example.com", with an optional ":port"',
-    }),
+    z
+      .string()
+      .regex(HOST_PATTERN, {
+        error: 'expected a hostname like "api.example.com" or "*.example.com", with an optional ":port"',
+      })
+      .refine((h) => validPort(/:(\d+)$/.exec(h)?.[1]), 'port must be 1-65535'),
   )
   .min(1, { error: 'list at least one host' });
 
@@ -91,10 +90,10 @@ const toolSchema = z.union([
     z.strictObject({ name: z.enum(BASIC_TOOLS), timeoutMs: posInt().optional() }),
     z.strictObject({
       name: z.literal('http_fetch'),
-      allowHosts: hostList.meta({ description: 'hosts the tool may fetch from' }),
+      allowHosts: hostList,
       maxBytes: posInt().default(262_144),
       timeoutMs: posInt().default(10_000),
-      allowHttp: z.boolean().default(false).meta({ description: 'allow plain http: URLs' }),
+      allowHttp: z.boolean().default(false),
     }),
   ]),
 ]);
@@ -102,33 +101,33 @@ const toolSchema = z.union([
 const agentSchema = z.strictObject({
   description: z.string().default(''),
   model: z.string().regex(/^[^/\s]+\/\S/, { error: 'expected "<provider>/<model>", e.g. "openai/gpt-4o-mini"' }),
-  instructions: z.string().default('').meta({ description: 'the system prompt' }),
+  instructions: z.string().default(''),
   tools: z.array(toolSchema).default([]),
-  maxSteps: posInt().default(8).meta({ description: 'model calls per turn at most' }),
+  maxSteps: posInt().default(8),
   temperature: z.number().min(0).max(2).optional(),
   maxTokens: posInt().optional(),
-  historyWindow: posInt().default(50).meta({ description: 'messages of history sent to the model' }),
+  historyWindow: posInt().default(50),
   toolTimeoutMs: posInt().default(30_000),
 });
 
 const storageSchema = z
   .strictObject({
     driver: z.enum(['sqlite', 'postgres', 'memory']).default('sqlite'),
-    path: z.string().min(1).optional().meta({ default: DEFAULT_SQLITE_PATH, description: 'sqlite only' }),
-    synchronous: z.enum(['normal', 'full']).optional().meta({ default: 'normal', description: 'sqlite only' }),
+    path: z.string().min(1).optional().meta({ default: DEFAULT_SQLITE_PATH }),
+    synchronous: z.enum(['normal', 'full']).optional().meta({ default: 'normal' }),
     url: z
       .string()
       .refine((s) => /^postgres(?:ql)?:\/\//.test(s), 'expected a postgres:// or postgresql:// URL')
-      .optional()
-      .meta({ description: 'postgres only; required for postgres' }),
+      .optional(),
     schema: z
       .string()
-      .regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,62}$/, { error: 'expected a SQL identifier' })
-      .optional()
-      .meta({ description: 'postgres only' }),
-    maxConnections: posInt().optional().meta({ default: 10, description: 'postgres only' }),
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, {
+        error: 'expected a schema name: lower-case letters, digits and _ (at most 63), not starting with a digit',
+      })
+      .optional(),
+    maxConnections: posInt().optional().meta({ default: 10 }),
     durability: z.enum(['durable', 'relaxed']).default('durable'),
-    flushIntervalMs: posInt().default(50).meta({ description: 'flush interval in relaxed mode' }),
+    flushIntervalMs: posInt().default(50),
     hotCacheMb: nonNegInt().default(64),
     pruning: z
       .strictObject({
