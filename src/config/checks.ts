@@ -10,7 +10,6 @@ const DRIVER_KEYS = {
   postgres: ['url', 'schema', 'maxConnections'],
   memory: [],
 } as const;
-type Driver = keyof typeof DRIVER_KEYS;
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -103,7 +102,7 @@ function checkStorage(storage: unknown): RawIssue[] {
       }
     }
   }
-  if ((driver as Driver) === 'postgres' && storage.url === undefined) {
+  if (driver === 'postgres' && storage.url === undefined) {
     issues.push({ path: ['storage', 'url'], message: 'required when driver is postgres' });
   }
   return issues;

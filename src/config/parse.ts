@@ -33,7 +33,14 @@ export function parseConfig(text: string, opts: ParseOptions): LoadedConfig {
   const yamlWarnings = doc.warnings.map((w) => `YAML: ${w.message.split('\n')[0] ?? w.message}`);
   // Problems are listed in the order they appear in the file, which is the order a person fixes them in.
   const order = (issues: ConfigIssue[]) => sortByPosition(issues, doc);
-  const loaded = validateConfig(doc.toJS({ maxAliasCount: 100 }), { ...opts, order });
+  let raw: unknown;
+  try {
+    // Bounded alias expansion: a few lines of anchors must not expand into gigabytes ("billion laughs").
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw invalid(opts.source, [{ path: '(yaml)', message: `YAML: ${(err as Error).message}` }]);
+  }
+  const loaded = validateConfig(raw, { ...opts, order });
   loaded.warnings.unshift(...yamlWarnings);
   return loaded;
 }
