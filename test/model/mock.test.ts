@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-floating-promises -- node:test tracks the promises describe() and test() return */
 // The mock LLM's wire formats, read the way a provider client reads them: JSON bodies and SSE streams over real HTTP.
 import { test, describe, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
