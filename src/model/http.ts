@@ -100,6 +100,11 @@ export class ProviderHttp {
     let status: number | undefined;
     let yielded = false;
     let done = false;
+    let published = false;
+    const publish = (error: SwiftletError | undefined): void => {
+      published = true;
+      this.#publishResponse(call, attempt, started, status, error);
+    };
     try {
       const response = await this.#pool.request({
         method: 'POST',
@@ -112,7 +117,7 @@ export class ProviderHttp {
       if (status < 200 || status >= 300) {
         const error = await this.#readError(response, timers);
         done = true;
-        this.#publishResponse(call, attempt, started, status, error);
+        publish(error);
         return { error, retry: error.retryable };
       }
       const decoder = newDecoder();
@@ -135,17 +140,19 @@ export class ProviderHttp {
         yielded = true;
         yield last[i]!;
       }
-      this.#publishResponse(call, attempt, started, status, undefined);
+      publish(undefined);
       return undefined;
     } catch (err) {
       const failure = this.#classify(err, signal, controller.signal, yielded);
-      this.#publishResponse(call, attempt, started, status, failure.error);
+      publish(failure.error);
       return failure;
     } finally {
       timers.clear();
       signal.removeEventListener('abort', forward);
       // Covers early exits (the caller stopped iterating, the decoder threw): the socket is closed, not drained.
       if (!done) controller.abort();
+      // The caller stopped iterating: the attempt still ends for observers.
+      if (!published) publish(undefined);
     }
   }
 
