@@ -33,7 +33,7 @@ export async function requirePostgres(t: TestContext): Promise<string | null> {
   if (process.env.SWIFTLET_REQUIRE_SERVICES === '1') throw new Error(`${reason}; SWIFTLET_REQUIRE_SERVICES=1`);
   if (!told) {
     told = true;
-    console.log(`# skipping PostgreSQL tests: ${reason}`);
+    console.log(`skipping PostgreSQL tests: ${reason}`);
   }
   t.skip(reason);
   return null;

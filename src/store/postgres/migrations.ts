@@ -20,7 +20,7 @@ export const MIGRATIONS: readonly string[] = [
 
   -- No foreign key: every append already locks and checks its session row, and per-row RI checks would double the
   -- cost of a large group commit. Deletes remove entries explicitly. data is the entry's payload with its version v.
-  -- json, not jsonb (here and for metadata): stored verbatim, no conversion on the write path, and NUL (U+0000) is allowed.
+  -- json, not jsonb (here and for metadata): stored verbatim, no conversion on the write path, NUL (U+0000) allowed.
   CREATE TABLE entries (
     session_id text COLLATE "C" NOT NULL,
     seq integer NOT NULL,

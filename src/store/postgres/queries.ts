@@ -25,7 +25,8 @@ export const Q = {
   },
   listAgent: {
     name: 'swiftlet_list_agent',
-    text: `SELECT ${SESSION_COLUMNS} FROM sessions WHERE agent = $1 AND updated_at <= $2 AND (updated_at < $2 OR id > $3)
+    text: `SELECT ${SESSION_COLUMNS} FROM sessions
+           WHERE agent = $1 AND updated_at <= $2 AND (updated_at < $2 OR id > $3)
            ORDER BY updated_at DESC, id LIMIT $4`,
   },
   openTurns: { name: 'swiftlet_open_turns', text: 'SELECT id, open_turn FROM sessions WHERE open_turn IS NOT NULL' },
