@@ -112,7 +112,7 @@ export async function executeTurn(deps: TurnDeps, rec: SessionRecord, spec: Turn
 
   if (deps.durable) {
     try {
-      await deps.writer.commit();
+      await deps.writer.commit(sessionId);
     } catch (err) {
       // Not committed, so not acknowledged: the client learns the turn failed; the store stays the truth.
       deps.cache.delete(sessionId);
