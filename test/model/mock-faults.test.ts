@@ -368,7 +368,10 @@ test('close() ends open connections, even a hanging request', async () => {
     body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x' }] }),
   });
   await mock.waitFor((r) => r.fault === 'hang');
-  const waiting = assert.rejects(mock.waitFor(() => false, 60_000), /closed/);
+  const waiting = assert.rejects(
+    mock.waitFor(() => false, 60_000),
+    /closed/,
+  );
   await mock.close();
   await assert.rejects(pending);
   await waiting;
