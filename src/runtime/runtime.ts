@@ -8,6 +8,7 @@ import {
   type JSONValue,
   type SessionInfo,
   type TurnEndEvent,
+  type TurnEvent,
 } from '../core/index.js';
 import type { SwiftletConfig } from '../config/index.js';
 import type { Agent } from '../agent/index.js';
@@ -31,7 +32,7 @@ export interface RunRequest {
 }
 
 /** A running turn: iterate it for events (the last is `turn-end`), or await `result`. */
-export interface TurnRun extends AsyncIterable<import('../core/index.js').TurnEvent> {
+export interface TurnRun extends AsyncIterable<TurnEvent> {
   readonly sessionId: string;
   readonly turnId: string;
   readonly result: Promise<TurnEndEvent>;
