@@ -60,7 +60,7 @@ const command: Command = {
     sessions: { type: 'string', description: 'sessions the turns rotate over (default 10)', valueName: 'n' },
     'mem-sessions': {
       type: 'string',
-      description: 'sessions for the memory figures, 0 to skip (default 1000)',
+      description: 'sessions for the memory figures, 0 to skip (default 2000)',
       valueName: 'n',
     },
     store: { type: 'string', description: "Swiftlet's store: sqlite (default) or memory", valueName: 'sqlite|memory' },
@@ -151,7 +151,7 @@ function turnOptions(ctx: CommandContext): TurnOptions {
     runs: positive('runs', 3),
     warmup: intOpt(ctx.values, 'warmup', 300)!,
     sessions: positive('sessions', 10),
-    memSessions: intOpt(ctx.values, 'mem-sessions', 1000)!,
+    memSessions: intOpt(ctx.values, 'mem-sessions', 2000)!,
     store,
     durability,
   };
