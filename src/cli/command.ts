@@ -26,7 +26,12 @@ export interface CommandContext {
 
 /** Options every command accepts. */
 export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
-  config: { type: 'string', short: 'c', description: 'config file (default: ./swiftlet.yaml if present)', valueName: 'file' },
+  config: {
+    type: 'string',
+    short: 'c',
+    description: 'config file (default: ./swiftlet.yaml if present)',
+    valueName: 'file',
+  },
   json: { type: 'boolean', description: 'machine-readable JSON output' },
   help: { type: 'boolean', short: 'h', description: 'show this help' },
 };

@@ -10,8 +10,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ default:
   chat: { summary: 'interactive chat in the terminal', load: () => import('./commands/chat.js') },
   sessions: { summary: 'list, show, delete and prune sessions', load: () => import('./commands/sessions.js') },
   config: { summary: 'check a config file or print its JSON Schema', load: () => import('./commands/config.js') },
-  'mock-llm': { summary: 'serve the built-in mock LLM (OpenAI and Anthropic wire formats)', load: () => import('./commands/mock-llm.js') },
-  bench: { summary: 'measure Swiftlet against hand-written baselines (see bench --help)', load: () => import('./commands/bench.js') },
+  'mock-llm': {
+    summary: 'serve the built-in mock LLM (OpenAI and Anthropic wire formats)',
+    load: () => import('./commands/mock-llm.js'),
+  },
+  bench: {
+    summary: 'measure Swiftlet against hand-written baselines (see bench --help)',
+    load: () => import('./commands/bench.js'),
+  },
 };
 
 function version(): string {
@@ -30,7 +36,7 @@ function mainHelp(): string {
     ...rows,
     '',
     'Options: --help, --version; every command takes --config <file>, --json, --help.',
-    'Run `swiftlet <command> --help` for a command\'s options.',
+    "Run `swiftlet <command> --help` for a command's options.",
     '',
   ].join('\n');
 }

@@ -83,7 +83,8 @@ export class TurnPrinter {
         this.#atLineStart = true;
         if (e.outcome === 'interrupted') this.#note('[interrupted]');
         else if (e.outcome === 'max_steps') this.#note('[stopped: the agent reached its maximum number of steps]');
-        else if (e.outcome === 'failed') this.#note(`[failed: ${e.error?.message ?? 'unknown error'}${e.error ? ` (${e.error.code})` : ''}]`);
+        else if (e.outcome === 'failed')
+          this.#note(`[failed: ${e.error?.message ?? 'unknown error'}${e.error ? ` (${e.error.code})` : ''}]`);
         break;
     }
   }

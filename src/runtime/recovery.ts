@@ -43,7 +43,13 @@ export function closingEntries(entries: readonly Entry[], turnId: string): Entry
   const out: EntryData[] = [];
   for (const c of calls) {
     if (!answered.has(c.id)) {
-      out.push({ type: 'tool_result', callId: c.id, name: c.name, output: `interrupted: ${RECOVERY_MESSAGE}`, isError: true });
+      out.push({
+        type: 'tool_result',
+        callId: c.id,
+        name: c.name,
+        output: `interrupted: ${RECOVERY_MESSAGE}`,
+        isError: true,
+      });
     }
   }
   out.push({

@@ -111,7 +111,12 @@ export class Runtime {
     }));
   }
 
-  get stats(): { activeTurns: number; queuedTurns: number; cache: SessionCache['stats']; writer: GroupCommitWriter['stats'] } {
+  get stats(): {
+    activeTurns: number;
+    queuedTurns: number;
+    cache: SessionCache['stats'];
+    writer: GroupCommitWriter['stats'];
+  } {
     return {
       activeTurns: this.#scheduler.active,
       queuedTurns: this.#scheduler.queued,
@@ -160,7 +165,10 @@ export class Runtime {
       try {
         const ready = slot.ready;
         if (!controller.signal.aborted) {
-          await Promise.race([ready, new Promise<void>((r) => controller.signal.addEventListener('abort', () => r(), { once: true }))]);
+          await Promise.race([
+            ready,
+            new Promise<void>((r) => controller.signal.addEventListener('abort', () => r(), { once: true })),
+          ]);
         }
         if (controller.signal.aborted && slot.cancel()) {
           events.end(notStarted(sessionId, turnId));
@@ -250,7 +258,10 @@ export class Runtime {
       );
     }
     if (!this.#agents.has(rec.info.agent)) {
-      throw new SwiftletError('SWIFTLET_ERR_AGENT_NOT_FOUND', `session ${sessionId} uses agent "${rec.info.agent}", which is not configured`);
+      throw new SwiftletError(
+        'SWIFTLET_ERR_AGENT_NOT_FOUND',
+        `session ${sessionId} uses agent "${rec.info.agent}", which is not configured`,
+      );
     }
     return rec;
   }
@@ -283,12 +294,15 @@ export class Runtime {
     const hot = this.#cache.get(sessionId);
     if (hot) return new Map(hot.state);
     const entries = await this.entries(sessionId);
-    return recordFrom({ id: sessionId, agent: '', createdAt: 0, updatedAt: 0, lastSeq: 0, metadata: {} }, entries).state;
+    return recordFrom({ id: sessionId, agent: '', createdAt: 0, updatedAt: 0, lastSeq: 0, metadata: {} }, entries)
+      .state;
   }
 
   async deleteSession(sessionId: string): Promise<boolean> {
     if (this.#scheduler.isBusy(sessionId)) {
-      throw new SwiftletError('SWIFTLET_ERR_SESSION_BUSY', `session ${sessionId} has a turn running`, { retryAfterMs: 1000 });
+      throw new SwiftletError('SWIFTLET_ERR_SESSION_BUSY', `session ${sessionId} has a turn running`, {
+        retryAfterMs: 1000,
+      });
     }
     if (this.#writer.stats.pending > 0) await this.#writer.commit();
     this.#cache.delete(sessionId);
@@ -325,7 +339,8 @@ export class Runtime {
       ]);
       clearTimeout(timer);
     }
-    for (const c of this.#running.values()) c.abort(new SwiftletError('SWIFTLET_ERR_SHUTTING_DOWN', 'the server is shutting down'));
+    for (const c of this.#running.values())
+      c.abort(new SwiftletError('SWIFTLET_ERR_SHUTTING_DOWN', 'the server is shutting down'));
     await Promise.allSettled([...this.#inflight]);
     await this.#writer.close();
     if (this.#ownsStore) await this.store.close();

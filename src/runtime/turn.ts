@@ -40,7 +40,12 @@ export interface TurnSpec {
  * writer as they are made), forwards the agent's events, and ends with exactly one terminal event, which in durable
  * mode is emitted only once the turn's entries are committed.
  */
-export async function executeTurn(deps: TurnDeps, rec: SessionRecord, spec: TurnSpec, events: TurnEvents): Promise<void> {
+export async function executeTurn(
+  deps: TurnDeps,
+  rec: SessionRecord,
+  spec: TurnSpec,
+  events: TurnEvents,
+): Promise<void> {
   const { sessionId, turnId } = spec;
   const history = rec.entries.slice();
   const record = (data: EntryData): void => {
@@ -117,7 +122,11 @@ export async function executeTurn(deps: TurnDeps, rec: SessionRecord, spec: Turn
       // Not committed, so not acknowledged: the client learns the turn failed; the store stays the truth.
       deps.cache.delete(sessionId);
       const e = toSwiftletError(err, 'SWIFTLET_ERR_STORE');
-      end = { ...end, outcome: 'failed', error: { code: e.code, message: `the turn could not be saved: ${e.message}` } };
+      end = {
+        ...end,
+        outcome: 'failed',
+        error: { code: e.code, message: `the turn could not be saved: ${e.message}` },
+      };
     }
   }
   if (turnEnd.hasSubscribers) turnEnd.publish({ ...end, agent: spec.agentName });

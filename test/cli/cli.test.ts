@@ -58,7 +58,12 @@ describe('cli', () => {
 
   test('run streams the reply, prints the session, exits 0; a session continues; sessions list/show/delete', async (t) => {
     mock.reset();
-    mock.configure({ script: [{ toolCalls: [{ name: 'todo', arguments: { action: 'add', text: 'buy milk' } }] }, { text: 'Added it.' }] });
+    mock.configure({
+      script: [
+        { toolCalls: [{ name: 'todo', arguments: { action: 'add', text: 'buy milk' } }] },
+        { text: 'Added it.' },
+      ],
+    });
     const dir = tempDir(t);
     const config = writeConfig(dir, mock.url);
     const r = await runCli(['run', '--config', config, '-s', 'cli-1', 'plan my day']);
@@ -75,7 +80,10 @@ describe('cli', () => {
     const list = await runCli(['sessions', 'list', '--config', config, '--json']);
     assert.equal(list.code, 0, list.stderr);
     const page = JSON.parse(list.stdout) as { sessions: { id: string }[] };
-    assert.deepEqual(page.sessions.map((s) => s.id), ['cli-1']);
+    assert.deepEqual(
+      page.sessions.map((s) => s.id),
+      ['cli-1'],
+    );
 
     const show = await runCli(['sessions', 'show', 'cli-1', '--config', config]);
     assert.equal(show.code, 0, show.stderr);
@@ -106,14 +114,19 @@ describe('cli', () => {
     assert.equal(failed.code, 1);
     assert.match(failed.stderr, /failed/);
 
-    mock.configure({ script: Array.from({ length: 5 }, () => ({ toolCalls: [{ name: 'current_time', arguments: {} }] })) });
+    mock.configure({
+      script: Array.from({ length: 5 }, () => ({ toolCalls: [{ name: 'current_time', arguments: {} }] })),
+    });
     const steps = await runCli(['run', '--config', config, 'loop forever']);
     assert.equal(steps.code, 3);
 
     mock.configure({ script: [] });
     const json = await runCli(['run', '--config', config, '--json', 'hi']);
     assert.equal(json.code, 0);
-    const events = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+    const events = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string });
     assert.equal(events[0]!.type, 'turn-start');
     assert.equal(events.at(-1)!.type, 'turn-end');
 
@@ -153,8 +166,12 @@ describe('cli', () => {
     const dir = tempDir(t);
     const config = writeConfig(dir, mock.url);
     mock.reset();
-    mock.configure({ script: [{ toolCalls: [{ name: 'todo', arguments: { action: 'add', text: 'ship it' } }] }, { text: 'Noted.' }] });
-    const r = await runCli(['chat', '--config', config, '-s', 'chat-1'], { input: 'remember this\n/todo\n/new\n/exit\n' });
+    mock.configure({
+      script: [{ toolCalls: [{ name: 'todo', arguments: { action: 'add', text: 'ship it' } }] }, { text: 'Noted.' }],
+    });
+    const r = await runCli(['chat', '--config', config, '-s', 'chat-1'], {
+      input: 'remember this\n/todo\n/new\n/exit\n',
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Noted\./);
     assert.match(r.stdout, /\[ \] 1\. ship it/);

@@ -51,8 +51,10 @@ test('folders import only inward, and only through index.ts', () => {
       const to = folderOf(dep);
       if (to === from) continue;
       const rel = relative(SRC, file);
-      if (!ALLOWED[from]!.includes(to)) problems.push(`${rel} imports ${relative(SRC, dep)} (${from} may not import ${to})`);
-      else if (relative(SRC, dep) !== `${to}/index.ts` && !SUB_ENTRIES.has(relative(SRC, dep))) problems.push(`${rel} imports ${relative(SRC, dep)}: use ${to}/index.ts`);
+      if (!ALLOWED[from]!.includes(to))
+        problems.push(`${rel} imports ${relative(SRC, dep)} (${from} may not import ${to})`);
+      else if (relative(SRC, dep) !== `${to}/index.ts` && !SUB_ENTRIES.has(relative(SRC, dep)))
+        problems.push(`${rel} imports ${relative(SRC, dep)}: use ${to}/index.ts`);
     }
   }
   assert.deepEqual(problems, []);

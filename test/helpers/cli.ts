@@ -15,10 +15,21 @@ export interface CliResult {
 /** Runs the `swiftlet` CLI from source in a child process. */
 export function runCli(
   args: string[],
-  opts: { cwd?: string; env?: Record<string, string | undefined>; input?: string; onSpawn?: (c: ChildProcess) => void } = {},
+  opts: {
+    cwd?: string;
+    env?: Record<string, string | undefined>;
+    input?: string;
+    onSpawn?: (c: ChildProcess) => void;
+  } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const env: Record<string, string | undefined> = { ...process.env, OPENAI_API_KEY: undefined, ANTHROPIC_API_KEY: undefined, SWIFTLET_CONFIG: undefined, ...opts.env };
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      OPENAI_API_KEY: undefined,
+      ANTHROPIC_API_KEY: undefined,
+      SWIFTLET_CONFIG: undefined,
+      ...opts.env,
+    };
     const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
       cwd: opts.cwd ?? process.cwd(),
       env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv,

@@ -14,12 +14,13 @@ import { tempDir } from '../helpers/runtime.js';
 import { requirePostgres } from '../helpers/services.js';
 
 const CHILD = new URL('../fixtures/crash-child.ts', import.meta.url).pathname;
+const TSX = import.meta.resolve('tsx');
 const WORKERS = 4;
 
 /** Deterministic pseudo-random kill delays, so a failure can be replayed (seed printed). */
 function prng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 interface Acked {
@@ -29,7 +30,7 @@ interface Acked {
 }
 
 async function runAndKill(mockUrl: string, storage: string, killAfterMs: number): Promise<Acked[]> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, mockUrl, storage, String(WORKERS)], {
+  const child = spawn(process.execPath, ['--import', TSX, CHILD, mockUrl, storage, String(WORKERS)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -101,7 +102,18 @@ async function checkValid(store: SessionStore): Promise<number> {
   return turns;
 }
 
-function crashSuite(name: string, iterations: number, makeStorage: (t: { after: (fn: () => unknown) => void }) => Promise<{ storage: string; open: () => Promise<SessionStore> } | null>): void {
+interface CrashTarget {
+  storage: string;
+  open: () => Promise<SessionStore>;
+  /** Database-level consistency check after all kills (SQLite: PRAGMA integrity_check). */
+  integrity?: () => Promise<void>;
+}
+
+function crashSuite(
+  name: string,
+  iterations: number,
+  makeStorage: (t: { after: (fn: () => unknown) => void }) => Promise<CrashTarget | null>,
+): void {
   describe(`crash durability (${name})`, () => {
     let mock: MockLlm;
     before(async () => {
@@ -141,6 +153,7 @@ function crashSuite(name: string, iterations: number, makeStorage: (t: { after: 
       } finally {
         await store.close();
       }
+      await target.integrity?.();
     });
   });
 }
@@ -149,9 +162,15 @@ crashSuite('sqlite', 15, async (t) => {
   const path = join(tempDir(t), 'crash.db');
   return {
     storage: `{ driver: sqlite, path: ${path} }`,
-    open: async () => {
-      const store = await openStore({ driver: 'sqlite', path });
-      return store;
+    open: () => openStore({ driver: 'sqlite', path }),
+    integrity: async () => {
+      const { default: Database } = await import('better-sqlite3');
+      const db = new Database(path, { readonly: true });
+      try {
+        assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+      } finally {
+        db.close();
+      }
     },
   };
 });

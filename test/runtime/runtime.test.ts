@@ -44,7 +44,10 @@ describe('runtime', () => {
       entries.map((e) => e.type),
       ['turn_start', 'user', 'assistant', 'tool_result', 'assistant', 'turn_end'],
     );
-    assert.deepEqual(entries.map((e) => e.seq), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(
+      entries.map((e) => e.seq),
+      [1, 2, 3, 4, 5, 6],
+    );
     assert.ok(entries.every((e) => e.v === ENTRY_VERSION && e.turnId === turn.turnId));
     const info = await rt.store.getSession('s1');
     assert.equal(info?.agent, 'assistant');
@@ -68,8 +71,15 @@ describe('runtime', () => {
     assert.equal(ra.outcome, 'final');
     assert.equal(rb.outcome, 'final');
     const entries = await rt.store.load('q');
-    const turns = entries.filter((e) => e.type === 'turn_start' || e.type === 'turn_end').map((e) => `${e.type}:${e.turnId}`);
-    assert.deepEqual(turns, [`turn_start:${a.turnId}`, `turn_end:${a.turnId}`, `turn_start:${b.turnId}`, `turn_end:${b.turnId}`]);
+    const turns = entries
+      .filter((e) => e.type === 'turn_start' || e.type === 'turn_end')
+      .map((e) => `${e.type}:${e.turnId}`);
+    assert.deepEqual(turns, [
+      `turn_start:${a.turnId}`,
+      `turn_end:${a.turnId}`,
+      `turn_start:${b.turnId}`,
+      `turn_end:${b.turnId}`,
+    ]);
     // The second turn saw the first in its history.
     const second = mock.requests.filter((r) => r.format === 'openai-chat').at(-1)!;
     assert.match(JSON.stringify(second.body), /first/);
@@ -82,7 +92,10 @@ describe('runtime', () => {
     mock.configure({ script: [], outputTokens: 3 });
     mock.injectFault({ kind: 'hang' });
     const rt = await createRuntime({
-      config: testConfig({ mockUrl: mock.url, timeouts: '{ connectMs: 2000, firstTokenMs: 300, idleMs: 2000, totalMs: 10000 }' }),
+      config: testConfig({
+        mockUrl: mock.url,
+        timeouts: '{ connectMs: 2000, firstTokenMs: 300, idleMs: 2000, totalMs: 10000 }',
+      }),
     });
     const r1 = await rt.run({ sessionId: 'h', input: 'hello?' }).result;
     assert.equal(r1.outcome, 'failed');
@@ -121,7 +134,10 @@ describe('runtime', () => {
   test('the todo list lives in the session and survives a restart', async (t) => {
     mock.reset();
     mock.configure({
-      script: [{ toolCalls: [{ name: 'todo', arguments: { action: 'add', text: 'write tests' } }] }, { text: 'Planned.' }],
+      script: [
+        { toolCalls: [{ name: 'todo', arguments: { action: 'add', text: 'write tests' } }] },
+        { text: 'Planned.' },
+      ],
     });
     const dir = tempDir(t);
     const config = testConfig({ mockUrl: mock.url, storage: `{ driver: sqlite, path: ${join(dir, 'db.sqlite')} }` });
@@ -155,15 +171,22 @@ describe('runtime', () => {
       },
       { ...base, seq: 4, type: 'tool_result', callId: 'c1', name: 'current_time', output: 'noon' },
     ];
-    await store.append([{ sessionId: 'crashed', create: { agent: 'assistant', metadata: {}, createdAt: Date.now() }, entries }]);
+    await store.append([
+      { sessionId: 'crashed', create: { agent: 'assistant', metadata: {}, createdAt: Date.now() }, entries },
+    ]);
     assert.equal((await store.openTurns()).length, 1);
     await store.close();
 
     mock.reset();
     mock.configure({ script: [] });
-    const rt = await createRuntime({ config: testConfig({ mockUrl: mock.url, storage: `{ driver: sqlite, path: ${path} }` }) });
+    const rt = await createRuntime({
+      config: testConfig({ mockUrl: mock.url, storage: `{ driver: sqlite, path: ${path} }` }),
+    });
     const after = await rt.store.load('crashed');
-    assert.deepEqual(after.slice(4).map((e) => e.type), ['tool_result', 'turn_end']);
+    assert.deepEqual(
+      after.slice(4).map((e) => e.type),
+      ['tool_result', 'turn_end'],
+    );
     const fix = after[4]!;
     assert.ok(fix.type === 'tool_result' && fix.callId === 'c2' && fix.isError === true);
     const end = after[5]!;
@@ -172,7 +195,10 @@ describe('runtime', () => {
     assert.equal((await rt.run({ sessionId: 'crashed', input: 'continue' }).result).outcome, 'final');
     // The provider received every tool call paired with its result.
     const body = mock.requests.at(-1)!.body as { messages: { role: string; tool_call_id?: string }[] };
-    assert.deepEqual(body.messages.filter((m) => m.role === 'tool').map((m) => m.tool_call_id), ['c1', 'c2']);
+    assert.deepEqual(
+      body.messages.filter((m) => m.role === 'tool').map((m) => m.tool_call_id),
+      ['c1', 'c2'],
+    );
     await rt.close();
   });
 
@@ -199,7 +225,9 @@ describe('runtime', () => {
   test('a tiny hot cache evicts idle sessions, which then load from the store with their history', async () => {
     mock.reset();
     mock.configure({ script: [] });
-    const rt = await createRuntime({ config: testConfig({ mockUrl: mock.url, storage: '{ driver: memory, hotCacheMb: 0 }' }) });
+    const rt = await createRuntime({
+      config: testConfig({ mockUrl: mock.url, storage: '{ driver: memory, hotCacheMb: 0 }' }),
+    });
     await rt.run({ sessionId: 'c1', input: 'remember apples' }).result;
     await rt.run({ sessionId: 'c2', input: 'remember pears' }).result;
     assert.equal(rt.stats.cache.sessions, 0);
@@ -220,10 +248,22 @@ describe('runtime', () => {
       }
       return undefined;
     };
-    assert.equal(code(() => rt.run({ input: '' })), 'SWIFTLET_ERR_INVALID_INPUT');
-    assert.equal(code(() => rt.run({ input: 'x', agent: 'nobody' })), 'SWIFTLET_ERR_AGENT_NOT_FOUND');
-    assert.equal(code(() => rt.run({ input: 'x', sessionId: 'bad id with spaces' })), 'SWIFTLET_ERR_INVALID_INPUT');
+    assert.equal(
+      code(() => rt.run({ input: '' })),
+      'SWIFTLET_ERR_INVALID_INPUT',
+    );
+    assert.equal(
+      code(() => rt.run({ input: 'x', agent: 'nobody' })),
+      'SWIFTLET_ERR_AGENT_NOT_FOUND',
+    );
+    assert.equal(
+      code(() => rt.run({ input: 'x', sessionId: 'bad id with spaces' })),
+      'SWIFTLET_ERR_INVALID_INPUT',
+    );
     await rt.close();
-    assert.equal(code(() => rt.run({ input: 'x' })), 'SWIFTLET_ERR_SHUTTING_DOWN');
+    assert.equal(
+      code(() => rt.run({ input: 'x' })),
+      'SWIFTLET_ERR_SHUTTING_DOWN',
+    );
   });
 });

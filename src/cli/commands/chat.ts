@@ -11,7 +11,12 @@ const command: Command = {
   summary: 'Interactive chat with an agent in the terminal. Sessions are saved; resume one with -s.',
   usage: 'chat [-a agent] [-s session]',
   options: {
-    agent: { type: 'string', short: 'a', description: 'agent name (default: the session\'s, else "assistant")', valueName: 'name' },
+    agent: {
+      type: 'string',
+      short: 'a',
+      description: 'agent name (default: the session\'s, else "assistant")',
+      valueName: 'name',
+    },
     session: { type: 'string', short: 's', description: 'resume this session (default: a new one)', valueName: 'id' },
   },
   details: `In the chat, ${HELP}.\nCtrl-C interrupts the running turn; Ctrl-C with no turn running (or twice) exits.`,
@@ -61,7 +66,12 @@ const command: Command = {
         }
         current = new AbortController();
         try {
-          const turn = runtime.run({ input: line, sessionId, signal: current.signal, ...(agent === undefined ? {} : { agent }) });
+          const turn = runtime.run({
+            input: line,
+            sessionId,
+            signal: current.signal,
+            ...(agent === undefined ? {} : { agent }),
+          });
           for await (const event of turn) {
             if (ctx.json) ctx.stdout.write(JSON.stringify(event) + '\n');
             else printer.event(event);

@@ -8,8 +8,18 @@ const command: Command = {
   summary: 'Runs one turn: sends the prompt to an agent and streams the reply to stdout.',
   usage: 'run [-a agent] [-s session] "prompt"   (or the prompt on stdin)',
   options: {
-    agent: { type: 'string', short: 'a', description: 'agent name (default: the session\'s, else "assistant")', valueName: 'name' },
-    session: { type: 'string', short: 's', description: 'session id to continue or create (default: a new one)', valueName: 'id' },
+    agent: {
+      type: 'string',
+      short: 'a',
+      description: 'agent name (default: the session\'s, else "assistant")',
+      valueName: 'name',
+    },
+    session: {
+      type: 'string',
+      short: 's',
+      description: 'session id to continue or create (default: a new one)',
+      valueName: 'id',
+    },
   },
   details: [
     'The reply streams to stdout; tool calls and the session id go to stderr. With --json, every event is printed',
@@ -20,7 +30,8 @@ const command: Command = {
   async run(ctx) {
     let input = ctx.positionals.join(' ');
     if (input === '' && !ctx.stdin.isTTY) input = (await readAll(ctx.stdin)).trim();
-    if (input === '') throw new SwiftletError('SWIFTLET_ERR_INVALID_INPUT', 'no prompt given (see swiftlet run --help)');
+    if (input === '')
+      throw new SwiftletError('SWIFTLET_ERR_INVALID_INPUT', 'no prompt given (see swiftlet run --help)');
     const runtime = await cliRuntime(ctx);
     const controller = new AbortController();
     const onSigint = (): void => {

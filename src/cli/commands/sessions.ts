@@ -22,7 +22,10 @@ const command: Command = {
   async run(ctx) {
     const [sub, id] = ctx.positionals;
     if (sub === undefined || !['list', 'show', 'delete', 'prune'].includes(sub)) {
-      throw new SwiftletError('SWIFTLET_ERR_INVALID_INPUT', 'expected a subcommand: list, show <id>, delete <id> or prune');
+      throw new SwiftletError(
+        'SWIFTLET_ERR_INVALID_INPUT',
+        'expected a subcommand: list, show <id>, delete <id> or prune',
+      );
     }
     if ((sub === 'show' || sub === 'delete') && id === undefined) {
       throw new SwiftletError('SWIFTLET_ERR_INVALID_INPUT', `sessions ${sub}: missing the session id`);
