@@ -29,6 +29,11 @@ export interface RunRequest {
   signal?: AbortSignal;
   /** Stored with a new session. */
   metadata?: { [key: string]: JSONValue };
+  /**
+   * Ephemeral turn: runs on this history instead of a stored session and stores nothing (stateless APIs where the
+   * client sends the whole conversation). `sessionId` is then only a label.
+   */
+  ephemeral?: { history: readonly Entry[] };
 }
 
 /** A running turn: iterate it for events (the last is `turn-end`), or await `result`. */
@@ -102,6 +107,16 @@ export class Runtime {
     return this.#mock;
   }
 
+  /** True while the runtime accepts turns and its store answers (readiness). */
+  async ready(): Promise<boolean> {
+    if (this.#closing) return false;
+    return this.store.ping().catch(() => false);
+  }
+
+  get closing(): boolean {
+    return this.#closing;
+  }
+
   agents(): AgentInfo[] {
     return [...this.#agents.entries()].map(([name, a]) => ({
       name,
@@ -151,7 +166,7 @@ export class Runtime {
     if (req.agent !== undefined && !this.#agents.has(req.agent)) {
       throw new SwiftletError('SWIFTLET_ERR_AGENT_NOT_FOUND', `no agent named "${req.agent}"`, { field: 'agent' });
     }
-    const sessionId = req.sessionId ?? newId('ses');
+    const sessionId = req.ephemeral || req.sessionId === undefined ? newId('ses') : req.sessionId;
     const turnId = newId('turn');
     const slot = this.#scheduler.acquire(sessionId);
     const events = new TurnEvents();
@@ -175,13 +190,17 @@ export class Runtime {
           return;
         }
         this.#running.set(sessionId, controller);
-        const rec = await this.#loadForTurn(sessionId, req);
+        const rec = req.ephemeral ? this.#ephemeralRecord(sessionId, req) : await this.#loadForTurn(sessionId, req);
         pinned = rec;
         rec.pins++;
         const agentName = req.agent ?? rec.info.agent;
         const agent = this.#agents.get(agentName)!;
         await executeTurn(
-          { writer: this.#writer, cache: this.#cache, durable: this.config.storage.durability === 'durable' },
+          {
+            persist: req.ephemeral
+              ? undefined
+              : { writer: this.#writer, cache: this.#cache, durable: this.config.storage.durability === 'durable' },
+          },
           rec,
           {
             sessionId,
@@ -225,6 +244,22 @@ export class Runtime {
     if (!c || c.signal.aborted) return false;
     c.abort(new SwiftletError('SWIFTLET_ERR_ABORTED', reason));
     return true;
+  }
+
+  #ephemeralRecord(sessionId: string, req: RunRequest): SessionRecord {
+    const history = [...(req.ephemeral?.history ?? [])];
+    const now = Date.now();
+    const info = {
+      id: sessionId,
+      agent: req.agent ?? this.#defaultAgent(),
+      createdAt: now,
+      updatedAt: now,
+      lastSeq: 0,
+      metadata: {},
+    };
+    const rec = recordFrom(info, history);
+    rec.info.lastSeq = history.at(-1)?.seq ?? 0;
+    return rec;
   }
 
   async #loadForTurn(sessionId: string, req: RunRequest): Promise<SessionRecord> {

@@ -18,9 +18,8 @@ const turnStart = channel('swiftlet:turn:start');
 const turnEnd = channel('swiftlet:turn:end');
 
 export interface TurnDeps {
-  writer: GroupCommitWriter;
-  cache: SessionCache;
-  durable: boolean;
+  /** Where the turn's entries go; absent for an ephemeral turn, which stores nothing. */
+  persist: { writer: GroupCommitWriter; cache: SessionCache; durable: boolean } | undefined;
 }
 
 export interface TurnSpec {
@@ -53,17 +52,19 @@ export async function executeTurn(
     rec.info.lastSeq = entry.seq;
     rec.info.updatedAt = entry.at;
     rec.entries.push(entry);
+    const p = deps.persist;
+    if (!p) return;
     const bytes = entryBytes(entry);
     rec.bytes += bytes;
-    deps.cache.grew(bytes);
+    p.cache.grew(bytes);
     if (rec.isNew) {
       rec.isNew = false;
-      deps.writer.enqueue({
+      p.writer.enqueue({
         sessionId,
         create: { agent: rec.info.agent, metadata: rec.info.metadata, createdAt: rec.info.createdAt },
         entries: [entry],
       });
-    } else deps.writer.enqueue({ sessionId, entries: [entry] });
+    } else p.writer.enqueue({ sessionId, entries: [entry] });
   };
   const state: SessionState = {
     get: (key) => rec.state.get(key),
@@ -113,14 +114,14 @@ export async function executeTurn(
     ...(end.error ? { error: end.error } : {}),
   });
   delete rec.info.openTurn;
-  trimHot(deps.cache, rec, spec.historyWindow);
-
-  if (deps.durable) {
+  const p = deps.persist;
+  if (p) trimHot(p.cache, rec, spec.historyWindow);
+  if (p?.durable) {
     try {
-      await deps.writer.commit(sessionId);
+      await p.writer.commit(sessionId);
     } catch (err) {
       // Not committed, so not acknowledged: the client learns the turn failed; the store stays the truth.
-      deps.cache.delete(sessionId);
+      p.cache.delete(sessionId);
       const e = toSwiftletError(err, 'SWIFTLET_ERR_STORE');
       end = {
         ...end,

@@ -267,3 +267,26 @@ describe('runtime', () => {
     );
   });
 });
+
+describe('ephemeral turns', () => {
+  test('run on the given history and store nothing', async () => {
+    const mock = await startMockLlm({});
+    try {
+      const rt = await createRuntime({ config: testConfig({ mockUrl: mock.url }) });
+      const base = { v: ENTRY_VERSION, turnId: 'turn_prev', at: Date.now() };
+      const history: Entry[] = [
+        { ...base, seq: 1, type: 'user', text: 'my name is Ada' },
+        { ...base, seq: 2, type: 'assistant', text: 'Hello Ada' },
+      ];
+      const turn = rt.run({ input: 'what is my name?', ephemeral: { history } });
+      const end = await turn.result;
+      assert.equal(end.outcome, 'final');
+      assert.match(JSON.stringify(mock.requests.at(-1)!.body), /my name is Ada/);
+      assert.equal(await rt.store.getSession(turn.sessionId), undefined);
+      assert.deepEqual((await rt.store.list()).sessions, []);
+      await rt.close();
+    } finally {
+      await mock.close();
+    }
+  });
+});
