@@ -27,7 +27,9 @@ export function renderTable(r: TurnBenchResult): string {
     `machine: ${r.machine.nproc} CPU(s) ${r.machine.cpu}, node ${r.machine.node}`,
     '',
   ];
-  const rows: string[][] = [['contender', 'ms/turn median', 'p95', 'p99', 'turns/s', '÷ floor', 'completed']];
+  const rows: string[][] = [
+    ['contender', 'ms/turn median', 'p95', 'p99', 'turns/s', '÷ floor', 'cpu ms/turn', 'completed'],
+  ];
   for (const k of KEYS) {
     const c = r.contenders[k];
     const ratio =
@@ -39,6 +41,7 @@ export function renderTable(r: TurnBenchResult): string {
       withRange(c.p99Ms, 3),
       withRange(c.turnsPerSec, 0),
       ratio,
+      withRange(c.cpuMsPerTurn, 3),
       `${c.completed}/${c.offered}`,
     ]);
   }

@@ -46,12 +46,18 @@ export interface ContenderResult {
   offered: number;
   completed: number;
   /** Per run, over that run's completed turns. */
-  runs: LatencySummary[];
+  runs: RunFigures[];
   /** Median and range over runs of the per-run figures. */
   medianMs: Spread;
   p95Ms: Spread;
   p99Ms: Spread;
   turnsPerSec: Spread;
+  cpuMsPerTurn: Spread;
+}
+
+export interface RunFigures extends LatencySummary {
+  /** CPU time (user + system) of this process during the contender's measured turns ÷ turns offered. */
+  cpuMsPerTurn: number;
 }
 
 export interface TurnBenchResult {
@@ -76,7 +82,7 @@ export async function runTurnBench(o: TurnBenchOptions): Promise<TurnBenchResult
     throw err;
   });
   try {
-    const perRun: Record<ContenderKey, { summary: LatencySummary; completed: number }[]> = {
+    const perRun: Record<ContenderKey, RunResult[]> = {
       swiftlet: [],
       fetchLoop: [],
       floor: [],
@@ -103,11 +109,16 @@ export async function runTurnBench(o: TurnBenchOptions): Promise<TurnBenchResult
   }
 }
 
+interface RunResult {
+  summary: RunFigures;
+  completed: number;
+}
+
 async function oneRun(
   o: TurnBenchOptions,
   run: number,
   where: { mockUrl: string; dir: string },
-): Promise<Record<ContenderKey, { summary: LatencySummary; completed: number }>> {
+): Promise<Record<ContenderKey, RunResult>> {
   const base = { ...where, sessions: o.sessions, store: o.store, durability: o.durability };
   const sub = (name: string): ContenderOptions => {
     const dir = join(where.dir, name);
@@ -124,16 +135,20 @@ async function oneRun(
       o.onProgress?.({ run, runs: o.runs, phase: 'warmup', done, of: o.warmup }),
     );
     const samples = {} as Record<ContenderKey, number[]>;
+    const cpuUs: Record<ContenderKey, number> = { swiftlet: 0, fetchLoop: 0, floor: 0 };
     for (const key of ORDER) samples[key] = [];
     await interleaved(
       contenders,
       o.warmup,
       o.turns,
       (done) => o.onProgress?.({ run, runs: o.runs, phase: 'measure', done, of: o.turns }),
-      (key, ms) => samples[key].push(ms),
+      { sample: (key, ms) => samples[key].push(ms), cpu: (key, us) => (cpuUs[key] += us) },
     );
-    const out = {} as Record<ContenderKey, { summary: LatencySummary; completed: number }>;
-    for (const key of ORDER) out[key] = { summary: summarize(samples[key]), completed: samples[key].length };
+    const out = {} as Record<ContenderKey, RunResult>;
+    for (const key of ORDER) {
+      const summary = { ...summarize(samples[key]), cpuMsPerTurn: cpuUs[key] / 1000 / o.turns };
+      out[key] = { summary, completed: samples[key].length };
+    }
     return out;
   } finally {
     for (const key of ORDER) await contenders[key].close();
@@ -146,19 +161,22 @@ async function interleaved(
   first: number,
   count: number,
   progress: (done: Record<ContenderKey, number>) => void,
-  sample?: (key: ContenderKey, ms: number) => void,
+  measure?: { sample: (key: ContenderKey, ms: number) => void; cpu: (key: ContenderKey, us: number) => void },
 ): Promise<void> {
   const done: Record<ContenderKey, number> = { swiftlet: 0, fetchLoop: 0, floor: 0 };
   for (let start = 0; start < count; start += BLOCK) {
     const end = Math.min(count, start + BLOCK);
     for (const key of ORDER) {
       const c = contenders[key];
+      const cpu0 = process.cpuUsage();
       for (let i = start; i < end; i++) {
         const t0 = performance.now();
         const ok = await c.turn(first + i);
         const t1 = performance.now();
-        if (ok) sample?.(key, t1 - t0);
+        if (ok) measure?.sample(key, t1 - t0);
       }
+      const cpu = process.cpuUsage(cpu0);
+      measure?.cpu(key, cpu.user + cpu.system);
       done[key] = end;
       progress(done);
     }
@@ -168,7 +186,7 @@ async function interleaved(
 function assemble(
   o: TurnBenchOptions,
   startedAt: Date,
-  perRun: Record<ContenderKey, { summary: LatencySummary; completed: number }[]>,
+  perRun: Record<ContenderKey, RunResult[]>,
   memory: MemoryResult | null,
 ): TurnBenchResult {
   const contenders = {} as Record<ContenderKey, ContenderResult>;
@@ -183,6 +201,7 @@ function assemble(
       p95Ms: spread(runs.map((r) => r.p95Ms)),
       p99Ms: spread(runs.map((r) => r.p99Ms)),
       turnsPerSec: spread(runs.map((r) => r.turnsPerSec)),
+      cpuMsPerTurn: spread(runs.map((r) => r.cpuMsPerTurn)),
     };
   }
   const ratio = (key: ContenderKey): Spread =>

@@ -46,14 +46,21 @@ describe('swiftlet bench turn', () => {
     for (const c of Object.values(json.contenders) as Record<string, unknown>[]) {
       assert.equal(c.offered, 40);
       assert.equal(c.completed, 40);
-      const runs = c.runs as { n: number; medianMs: number; p95Ms: number; p99Ms: number; turnsPerSec: number }[];
+      const runs = c.runs as {
+        n: number;
+        medianMs: number;
+        p95Ms: number;
+        p99Ms: number;
+        turnsPerSec: number;
+        cpuMsPerTurn: number;
+      }[];
       assert.equal(runs.length, 2);
       for (const run of runs) {
         assert.equal(run.n, 20);
         assert.ok(run.medianMs > 0 && run.medianMs <= run.p95Ms && run.p95Ms <= run.p99Ms);
-        assert.ok(run.turnsPerSec > 0);
+        assert.ok(run.turnsPerSec > 0 && run.cpuMsPerTurn > 0);
       }
-      for (const k of ['medianMs', 'p95Ms', 'p99Ms', 'turnsPerSec']) spreadShape(c[k]);
+      for (const k of ['medianMs', 'p95Ms', 'p99Ms', 'turnsPerSec', 'cpuMsPerTurn']) spreadShape(c[k]);
     }
     spreadShape(json.ratios.swiftletToFloor);
     spreadShape(json.ratios.fetchLoopToFloor);
@@ -116,6 +123,7 @@ describe('swiftlet bench turn', () => {
       'p99',
       'turns/s',
       '÷ floor',
+      'cpu ms/turn',
       'heap per hot session',
       'per stored session',
       'not yet',

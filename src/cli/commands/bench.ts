@@ -90,6 +90,8 @@ Figures (each per contender, per run over completed turns, then the median over 
   ms/turn median, p95, p99   wall time of one whole turn (performance.now() around it); nearest-rank quantiles
   turns/s                    completed turns ÷ the contender's own summed turn time (sequential throughput)
   ÷ floor                    the contender's median ms/turn ÷ the floor's, per run; Swiftlet's bar is ≤ 1.25
+  cpu ms/turn                CPU time (user + system, all threads) of the benchmark process during the contender's
+                             turns ÷ turns; the mock's CPU is not in it. Less sensitive than wall time to a busy machine
   completed                  turns that ended with the scripted answer ÷ turns offered
   heap per hot session       a child process (--expose-gc) runs --mem-sessions new sessions one turn each, all kept in
                              the hot cache: heapUsed growth after full GCs ÷ sessions; "hot cache accounts" is the
