@@ -36,6 +36,14 @@ export const ERROR_CODES = {
   SWIFTLET_ERR_STORE: { fault: 'system', retryable: true, httpStatus: 503 },
   SWIFTLET_ERR_STORE_SCHEMA: { fault: 'system', retryable: false, httpStatus: 500 },
   SWIFTLET_ERR_SHUTTING_DOWN: { fault: 'system', retryable: true, httpStatus: 503 },
+  SWIFTLET_ERR_UNAUTHORIZED: { fault: 'user', retryable: false, httpStatus: 401 },
+  SWIFTLET_ERR_FORBIDDEN: { fault: 'user', retryable: false, httpStatus: 403 },
+  SWIFTLET_ERR_NOT_FOUND: { fault: 'user', retryable: false, httpStatus: 404 },
+  SWIFTLET_ERR_METHOD_NOT_ALLOWED: { fault: 'user', retryable: false, httpStatus: 405 },
+  SWIFTLET_ERR_PAYLOAD_TOO_LARGE: { fault: 'user', retryable: false, httpStatus: 413 },
+  SWIFTLET_ERR_UNSUPPORTED_MEDIA_TYPE: { fault: 'user', retryable: false, httpStatus: 415 },
+  SWIFTLET_ERR_RATE_LIMITED: { fault: 'user', retryable: true, httpStatus: 429 },
+  SWIFTLET_ERR_OVERLOADED: { fault: 'system', retryable: true, httpStatus: 429 },
   SWIFTLET_ERR_INTERNAL: { fault: 'system', retryable: false, httpStatus: 500 },
 } as const satisfies Record<string, Omit<ErrorInfo, 'message'>>;
 

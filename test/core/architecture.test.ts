@@ -16,7 +16,9 @@ const ALLOWED: Record<string, string[]> = {
   tools: ['core'],
   agent: ['core', 'model', 'tools'],
   runtime: ['core', 'config', 'agent', 'model', 'tools', 'store'],
-  cli: ['core', 'config', 'runtime', 'store', 'model', 'tools', 'agent'],
+  gateway: ['core', 'runtime'],
+  obs: ['core'],
+  cli: ['core', 'config', 'runtime', 'store', 'model', 'tools', 'agent', 'gateway', 'obs'],
 };
 
 /** Secondary public entries: the mock LLM can be loaded without the provider adapters (lighter CLI start-up). */

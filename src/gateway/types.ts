@@ -1,0 +1,74 @@
+import type { Logger } from 'pino';
+import type { Runtime } from '../runtime/index.js';
+
+export interface ApiKeyOptions {
+  /** A label for logs and metrics; never the key itself. */
+  name: string;
+  /** SHA-256 of the key, lower-case hex. Keys are never kept in plain text. */
+  sha256: string;
+  /** When set, the key may use only these agents. */
+  agents?: readonly string[];
+  /** Token bucket: sustained requests per second and burst size. Absent: no rate limit. */
+  ratePerSec?: number;
+  burst?: number;
+  /** Turns this key may have in flight at once. Absent: only the global limit applies. */
+  maxConcurrentTurns?: number;
+}
+
+export interface ServerOptions {
+  host: string;
+  port: number;
+  /** No keys: no authentication, allowed only on a loopback address. */
+  apiKeys: readonly ApiKeyOptions[];
+  bodyLimitBytes: number;
+  /** Turns in flight through the gateway at once; more → 429 with Retry-After. */
+  maxConcurrentTurns: number;
+  /** Idle keep-alive connections are closed after this long. */
+  idleTimeoutMs: number;
+  /** On SIGTERM: how long running turns may finish before they are interrupted. */
+  drainTimeoutMs: number;
+  /** Origins allowed for WebSocket upgrades and CORS; empty = same origin only. */
+  allowedOrigins: readonly string[];
+  sseHeartbeatMs: number;
+  /** A WebSocket whose unsent data passes this is closed (a slow reader is never buffered without bound). */
+  wsMaxBufferedBytes: number;
+  metrics: boolean;
+  webPage: boolean;
+}
+
+export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
+  host: '127.0.0.1',
+  port: 8080,
+  apiKeys: [],
+  bodyLimitBytes: 1_048_576,
+  maxConcurrentTurns: 1024,
+  idleTimeoutMs: 60_000,
+  drainTimeoutMs: 10_000,
+  allowedOrigins: [],
+  sseHeartbeatMs: 15_000,
+  wsMaxBufferedBytes: 4 * 1024 * 1024,
+  metrics: true,
+  webPage: true,
+};
+
+/** The authenticated caller of a request: null when authentication is off. */
+export interface Caller {
+  key: ApiKeyOptions | null;
+}
+
+/** What every route module receives. */
+export interface GatewayContext {
+  runtime: Runtime;
+  options: ServerOptions;
+  log: Logger;
+  /** True once SIGTERM (or close) started: new turns are refused with 503. */
+  draining(): boolean;
+  /**
+   * Admission for one turn by this caller on this agent: throws FORBIDDEN (key not allowed this agent),
+   * OVERLOADED (global or per-key concurrent turns reached; carries retryAfterMs) or SHUTTING_DOWN (draining).
+   * Returns the release function, to call exactly once when the turn has ended.
+   */
+  admitTurn(caller: Caller, agent: string): () => void;
+  /** Throws FORBIDDEN when the caller's key may not use this agent (for reads of an agent's sessions). */
+  checkAgent(caller: Caller, agent: string): void;
+}
