@@ -2,6 +2,7 @@
 // that they run, and report, even when other parts of the file are invalid.
 import { API_KEY_ENV, OFFICIAL_BASE_URL, TOOL_NAMES } from './schema.js';
 import type { RawIssue } from './interpolate.js';
+import { checkServer } from './server.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -25,6 +26,7 @@ export function crossCheck(raw: unknown, env: Env): RawIssue[] {
     ...checkAgents(raw.agents, isRecord(raw.providers) ? raw.providers : undefined),
     ...checkProviders(raw.providers, env),
     ...checkStorage(raw.storage),
+    ...checkServer(raw.server, raw.agents, env),
   ];
 }
 

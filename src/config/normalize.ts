@@ -1,7 +1,8 @@
 // From the validated input to the shape the rest of Swiftlet uses: names filled from map keys, tools as objects,
-// API keys and base URLs resolved, storage as a union on its driver, relative paths made absolute.
+// API keys and base URLs resolved, gateway keys hashed, storage as a union on its driver, relative paths made absolute.
 import { isAbsolute, resolve } from 'node:path';
 import { trimSlash } from './checks.js';
+import { normalizeServer } from './server.js';
 import { API_KEY_ENV, DEFAULT_SQLITE_PATH, OFFICIAL_BASE_URL, type ConfigInput } from './schema.js';
 import type { AgentConfig, ProviderConfig, StorageConfig, SwiftletConfig, ToolConfig } from './types.js';
 
@@ -16,8 +17,16 @@ export function normalize(
   for (const [name, p] of Object.entries(input.providers)) providers[name] = provider(name, p, env);
   const agents: Record<string, AgentConfig> = {};
   for (const [name, a] of Object.entries(input.agents)) agents[name] = agent(name, a);
-  const config = { providers, agents, storage: storage(input.storage, baseDir), limits: { ...input.limits } };
-  return { config, warnings: warnings(config) };
+  const { server, warnings: serverWarnings } = normalizeServer(input.server, env);
+  const config: SwiftletConfig = {
+    providers,
+    agents,
+    storage: storage(input.storage, baseDir),
+    limits: { ...input.limits },
+    server,
+    logging: { ...input.logging },
+  };
+  return { config, warnings: [...warnings(config), ...serverWarnings] };
 }
 
 function provider(name: string, p: ConfigInput['providers'][string], env: Env): ProviderConfig {

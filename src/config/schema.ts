@@ -1,6 +1,7 @@
 // The zod schema of swiftlet.yaml as written (camelCase keys, defaults filled in). Built once at import; every object
 // is strict so a misspelt key is an error rather than a silently ignored setting. Checks that span several fields
 // (model → provider, API keys, driver-specific storage keys) live in checks.ts.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 export const NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -12,6 +13,10 @@ export const API_KEY_ENV = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API
 export const DEFAULT_SQLITE_PATH = '.swiftlet/swiftlet.db';
 export const BASIC_TOOLS = ['todo', 'current_time'] as const;
 export const TOOL_NAMES = [...BASIC_TOOLS, 'http_fetch'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** Comma-separated API keys added to `server.apiKeys`, named `env-1`, `env-2`, … */
+export const API_KEYS_ENV = 'SWIFTLET_API_KEYS';
+export const KEY_HASH_PATTERN = /^sha256:[0-9a-fA-F]{64}$/;
 
 // A hostname or IPv4 address, optionally `*.`-prefixed, optionally with a port; or a bracketed IPv6 address.
 const LABEL = '[a-zA-Z0-9_](?:[a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?';
@@ -30,6 +35,20 @@ function isHttpUrl(s: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** A bare origin as browsers send it: scheme, host, optional port; no path, no trailing slash. */
+function isOrigin(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === s.toLowerCase();
+  } catch {
+    return false;
+  }
+}
+
+function isBindHost(s: string): boolean {
+  return isIP(s) !== 0 || /^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,62})(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,62}))*$/.test(s);
 }
 
 function validPort(port: string | undefined): boolean {
@@ -148,6 +167,44 @@ const limitsSchema = z
   })
   .prefault({});
 
+// `key` xor `keyHash`, unique names and keys, known agents and `burst` without `ratePerSec` are checked in checks.ts,
+// where the whole list and the agents are in view.
+const apiKeySchema = z.strictObject({
+  name: name('API key'),
+  key: z.string().min(1).optional(),
+  keyHash: z
+    .string()
+    .regex(KEY_HASH_PATTERN, { error: 'expected "sha256:" and 64 hex digits (sha256sum of the key)' })
+    .optional(),
+  agents: z.array(name('agent')).optional(),
+  ratePerSec: z.number().positive().optional(),
+  burst: posInt().optional(),
+  maxConcurrentTurns: posInt().optional(),
+});
+
+const serverSchema = z
+  .strictObject({
+    host: z.string().refine(isBindHost, 'expected a hostname or an IP address to bind to').default('127.0.0.1'),
+    port: z.int().min(0).max(65_535).default(8080),
+    apiKeys: z.array(apiKeySchema).default([]),
+    bodyLimitBytes: posInt().default(1_048_576),
+    maxConcurrentTurns: posInt().default(1024),
+    idleTimeoutMs: posInt().default(60_000),
+    drainTimeoutMs: nonNegInt().default(10_000),
+    allowedOrigins: z
+      .array(
+        z.string().refine(isOrigin, 'expected an origin like https://app.example.com (scheme, host, port; no path)'),
+      )
+      .default([]),
+    sseHeartbeatMs: posInt().default(15_000),
+    wsMaxBufferedBytes: posInt().default(4_194_304),
+    metrics: z.boolean().default(true),
+    webPage: z.boolean().default(true),
+  })
+  .prefault({});
+
+const loggingSchema = z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({});
+
 export const configSchema = z
   .strictObject({
     providers: z.record(name('provider'), providerSchema),
@@ -156,6 +213,8 @@ export const configSchema = z
       .refine((agents) => Object.keys(agents).length > 0, 'define at least one agent'),
     storage: storageSchema,
     limits: limitsSchema,
+    server: serverSchema,
+    logging: loggingSchema,
   })
   .meta({ title: 'Swiftlet configuration (swiftlet.yaml)' });
 

@@ -107,11 +107,54 @@ export interface LimitsConfig {
   readonly maxToolOutputBytes: number;
 }
 
+/** One API key. Only its SHA-256 is kept: the key itself never leaves the loader. */
+export interface ApiKeyConfig {
+  /** A label for logs and metrics; unique. Keys from SWIFTLET_API_KEYS are named `env-1`, `env-2`, … */
+  readonly name: string;
+  /** SHA-256 of the key, lower-case hex. */
+  readonly sha256: string;
+  /** When set, the key may use only these agents (all of them configured). */
+  readonly agents?: readonly string[];
+  /** Token bucket: sustained requests per second. Absent: no rate limit. */
+  readonly ratePerSec?: number;
+  /** Token bucket size; present exactly when `ratePerSec` is (default max(1, ceil(ratePerSec))). */
+  readonly burst?: number;
+  /** Turns this key may have in flight at once. Absent: only the global limit applies. */
+  readonly maxConcurrentTurns?: number;
+}
+
+/** The HTTP gateway's settings; the same shape as the gateway's `ServerOptions`. */
+export interface ServerConfig {
+  readonly host: string;
+  /** 0: any free port. */
+  readonly port: number;
+  /** No keys: no authentication, which the gateway allows only on a loopback host. */
+  readonly apiKeys: readonly ApiKeyConfig[];
+  readonly bodyLimitBytes: number;
+  readonly maxConcurrentTurns: number;
+  readonly idleTimeoutMs: number;
+  readonly drainTimeoutMs: number;
+  /** Lower-case origins (`https://app.example.com`); empty: same origin only. */
+  readonly allowedOrigins: readonly string[];
+  readonly sseHeartbeatMs: number;
+  readonly wsMaxBufferedBytes: number;
+  readonly metrics: boolean;
+  readonly webPage: boolean;
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface LoggingConfig {
+  readonly level: LogLevel;
+}
+
 export interface SwiftletConfig {
   readonly providers: Readonly<Record<string, ProviderConfig>>;
   readonly agents: Readonly<Record<string, AgentConfig>>;
   readonly storage: StorageConfig;
   readonly limits: LimitsConfig;
+  readonly server: ServerConfig;
+  readonly logging: LoggingConfig;
 }
 
 /** One problem found in a config, at its path (`agents.support.tools[2].timeoutMs`). */

@@ -110,6 +110,21 @@ describe('parseConfig', () => {
         maxInputBytes: 1048576,
         maxToolOutputBytes: 65536,
       },
+      server: {
+        host: '127.0.0.1',
+        port: 8080,
+        apiKeys: [],
+        bodyLimitBytes: 1048576,
+        maxConcurrentTurns: 1024,
+        idleTimeoutMs: 60000,
+        drainTimeoutMs: 10000,
+        allowedOrigins: [],
+        sseHeartbeatMs: 15000,
+        wsMaxBufferedBytes: 4194304,
+        metrics: true,
+        webPage: true,
+      },
+      logging: { level: 'info' },
     });
   });
 
