@@ -1,0 +1,65 @@
+// The diagnostics channels Swiftlet publishes, and the fields of their messages that observers read. The publishers
+// (runtime, model, agent, store) own the full message types; obs sits beside the house and sees only the wire of
+// node:diagnostics_channel, so it restates here the part it depends on.
+
+export const CHANNELS = {
+  turnStart: 'swiftlet:turn:start',
+  turnEnd: 'swiftlet:turn:end',
+  modelRequest: 'swiftlet:model:request',
+  modelResponse: 'swiftlet:model:response',
+  toolStart: 'swiftlet:tool:start',
+  toolEnd: 'swiftlet:tool:end',
+  storeCommit: 'swiftlet:store:commit',
+} as const;
+
+export type ChannelName = (typeof CHANNELS)[keyof typeof CHANNELS];
+
+export interface TurnStartMessage {
+  sessionId: string;
+  turnId: string;
+  agent: string;
+}
+
+/** The turn's terminal event plus the agent's name. */
+export interface TurnEndMessage {
+  turnId: string;
+  sessionId: string;
+  agent: string;
+  outcome: string;
+  usage: { inputTokens: number; outputTokens: number };
+  steps: number;
+  error?: { code: string; message: string };
+}
+
+/** One HTTP attempt to a provider (retries publish again with a higher `attempt`). */
+export interface ModelRequestMessage {
+  provider: string;
+  model: string;
+  attempt: number;
+  stream: boolean;
+}
+
+export interface ModelResponseMessage {
+  provider: string;
+  model: string;
+  status?: number;
+  durationMs: number;
+  attempt: number;
+  error?: { code: string };
+}
+
+export interface ToolEndMessage {
+  tool: string;
+  callId: string;
+  sessionId: string;
+  turnId: string;
+  durationMs: number;
+  outcome: string;
+}
+
+export interface StoreCommitMessage {
+  batches: number;
+  entries: number;
+  durationMs: number;
+  error?: unknown;
+}
