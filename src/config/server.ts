@@ -1,7 +1,7 @@
 // The `server` section's checks and normalisation: API keys are hashed here, at load, so the plain key never reaches
 // the rest of Swiftlet; keys from SWIFTLET_API_KEYS join the configured ones.
 import { createHash } from 'node:crypto';
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import type { RawIssue } from './interpolate.js';
 import { API_KEYS_ENV, type ConfigInput } from './schema.js';
 import type { ApiKeyConfig, ServerConfig } from './types.js';
@@ -29,9 +29,16 @@ export function envApiKeys(env: Env): string[] {
     .filter((k) => k !== '');
 }
 
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/** 127.0.0.0/8 (also IPv4-mapped), ::1 and localhost: the hosts the gateway serves without API keys. */
 export function isLoopbackHost(host: string): boolean {
-  if (host === 'localhost' || host === '::1') return true;
-  return isIP(host) === 4 && host.startsWith('127.');
+  const h = host.toLowerCase();
+  if (h === 'localhost' || h === 'localhost.') return true;
+  const family = isIP(h);
+  return family !== 0 && LOOPBACK.check(h, family === 4 ? 'ipv4' : 'ipv6');
 }
 
 export function checkServer(server: unknown, agents: unknown, env: Env): RawIssue[] {
