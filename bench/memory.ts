@@ -42,7 +42,9 @@ const WARMUP_SESSIONS = 500;
 
 export async function measureMemory(cli: CliSpec, args: MemoryProbeArgs): Promise<MemoryResult> {
   const child = spawnCli(cli, ['bench', 'turn'], {
-    nodeFlags: ['--expose-gc'],
+    // No bytecode flushing: V8 would drop the bytecode of functions idle for a few collections, and the forced
+    // collections here would charge that to the sessions as negative bytes.
+    nodeFlags: ['--expose-gc', '--no-flush-bytecode'],
     env: { ...process.env, [PROBE_ENV]: JSON.stringify(args) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

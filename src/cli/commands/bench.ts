@@ -60,7 +60,7 @@ const command: Command = {
     sessions: { type: 'string', description: 'sessions the turns rotate over (default 10)', valueName: 'n' },
     'mem-sessions': {
       type: 'string',
-      description: 'sessions for the memory figures, 0 to skip (default 2000)',
+      description: 'sessions for the memory figures, 0 to skip (default 4000)',
       valueName: 'n',
     },
     store: { type: 'string', description: "Swiftlet's store: sqlite (default) or memory", valueName: 'sqlite|memory' },
@@ -93,9 +93,10 @@ Figures (each per contender, per run over completed turns, then the median over 
   cpu ms/turn                CPU time (user + system, all threads) of the benchmark process during the contender's
                              turns ÷ turns; the mock's CPU is not in it. Less sensitive than wall time to a busy machine
   completed                  turns that ended with the scripted answer ÷ turns offered
-  heap per hot session       a child process (--expose-gc) runs --mem-sessions new sessions one turn each, all kept in
-                             the hot cache: heapUsed growth after full GCs ÷ sessions; "hot cache accounts" is the
-                             runtime's own byte estimate for them, on which its hotCacheMb bound is enforced
+  heap per hot session       a child process (--expose-gc --no-flush-bytecode) primes 500 sessions, then runs
+                             --mem-sessions new sessions one turn each, all kept in the hot cache: growth of the
+                             heap (code spaces excluded) after full GCs ÷ sessions. "hot cache accounts" is the
+                             runtime's own estimate for them, on which its hotCacheMb bound is enforced
   fetch loop Map             the same for the fetch loop's history Map
   per stored session         the same with hotCacheMb: 0, so sessions are evicted after their turn (≈ 0 expected)
 
@@ -153,7 +154,7 @@ function turnOptions(ctx: CommandContext): TurnOptions {
     runs: positive('runs', 3),
     warmup: intOpt(ctx.values, 'warmup', 300)!,
     sessions: positive('sessions', 10),
-    memSessions: intOpt(ctx.values, 'mem-sessions', 2000)!,
+    memSessions: intOpt(ctx.values, 'mem-sessions', 4000)!,
     store,
     durability,
   };
