@@ -1,4 +1,15 @@
-import type { HttpApp } from '../http.js';
+import { sendJson, type HttpApp } from '../http.js';
+import { openApiDocument } from '../openapi.js';
 import type { GatewayContext } from '../types.js';
+import { registerAgents } from './agents.js';
+import { TurnRegistry } from './registry.js';
+import { registerSessions } from './sessions.js';
+import { registerTurns } from './turns.js';
 
-export function registerNative(_app: HttpApp, _ctx: GatewayContext): void {}
+/** The native REST + SSE API under /v1 (docs/api.md), and its OpenAPI description at /openapi.json. */
+export function registerNative(app: HttpApp, ctx: GatewayContext): void {
+  registerSessions(app, ctx);
+  registerTurns(app, ctx, new TurnRegistry(ctx.log));
+  registerAgents(app, ctx);
+  app.route('GET', '/openapi.json', (c) => sendJson(c.res, 200, openApiDocument()), { auth: false });
+}

@@ -1,0 +1,75 @@
+// How stored shapes look on the wire: ISO timestamps, messages instead of raw log entries.
+import type { Entry, JSONValue, SessionInfo, TodoItem, ToolCall, TurnEndEvent } from '../../core/index.js';
+
+export interface SessionView {
+  id: string;
+  agent: string;
+  createdAt: string;
+  updatedAt: string;
+  lastSeq: number;
+  openTurn?: string;
+  metadata: { [key: string]: JSONValue };
+}
+
+export function sessionView(s: SessionInfo): SessionView {
+  return {
+    id: s.id,
+    agent: s.agent,
+    createdAt: new Date(s.createdAt).toISOString(),
+    updatedAt: new Date(s.updatedAt).toISOString(),
+    lastSeq: s.lastSeq,
+    ...(s.openTurn === undefined ? {} : { openTurn: s.openTurn }),
+    metadata: s.metadata,
+  };
+}
+
+const STATUSES = new Set(['pending', 'in_progress', 'done']);
+
+/** The session's todo list (state key `todo`); items of another shape are left out. */
+export function todoView(value: JSONValue | undefined): TodoItem[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter((v): v is JSONValue & TodoItem => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+    return typeof v.id === 'number' && typeof v.text === 'string' && STATUSES.has(v.status as string);
+  });
+}
+
+export type MessageView = { seq: number; turnId: string; at: string } & (
+  | { role: 'user'; text: string }
+  | { role: 'assistant'; text: string; toolCalls?: ToolCall[]; interrupted?: true }
+  | { role: 'tool'; callId: string; name: string; output: string; isError?: true }
+);
+
+/** A log entry as a message; undefined for entries that are not messages (turn markers, state). */
+export function messageView(e: Entry): MessageView | undefined {
+  const base = { seq: e.seq, turnId: e.turnId, at: new Date(e.at).toISOString() };
+  switch (e.type) {
+    case 'user':
+      return { ...base, role: 'user', text: e.text };
+    case 'assistant':
+      return {
+        ...base,
+        role: 'assistant',
+        text: e.text,
+        ...(e.toolCalls && e.toolCalls.length > 0 ? { toolCalls: e.toolCalls } : {}),
+        ...(e.interrupted ? { interrupted: true as const } : {}),
+      };
+    case 'tool_result':
+      return {
+        ...base,
+        role: 'tool',
+        callId: e.callId,
+        name: e.name,
+        output: e.output,
+        ...(e.isError ? { isError: true as const } : {}),
+      };
+    default:
+      return undefined;
+  }
+}
+
+/** The JSON answer of a turn: its turn-end event without the type. */
+export function turnResultView(end: TurnEndEvent): Omit<TurnEndEvent, 'type'> {
+  const { type: _, ...rest } = end;
+  return rest;
+}
