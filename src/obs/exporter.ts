@@ -1,9 +1,9 @@
 import type * as PromClient from 'prom-client';
-import type { Registry } from 'prom-client';
 import type { Described } from './metrics.js';
 import type { ScrapeSample } from './sample.js';
 
 type Prom = typeof PromClient;
+type Registry = PromClient.Registry;
 
 /** The shape prom-client's Registry reads from what it holds: a name, and values at scrape time. */
 interface Collected {
@@ -16,7 +16,7 @@ interface Collected {
 
 /**
  * A Swiftlet-kept metric shown through prom-client. The Registry only calls `get()` on what it holds (we never
- * reset it), but its parameter type names the four built-in classes, hence the one cast in `register`.
+ * reset it), but its parameter type names the four built-in classes, hence the one cast in `buildRegistry`.
  */
 function adapt(d: Described): { name: string; get(): Promise<Collected> } {
   return {
