@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
+import { request } from 'undici';
 import { startTestGateway } from '../helpers/gateway.js';
 import type { MockRequestRecord } from '../../src/model/index.js';
 
@@ -181,4 +182,27 @@ test('a turn stopped by its step limit ends with finish_reason length', async (t
     .stream({ model: 'assistant', messages: [{ role: 'user', content: 'loop' }] })
     .finalChatCompletion();
   assert.equal(final.choices[0]!.finish_reason, 'length');
+});
+
+test('the raw stream: data-only frames, heartbeat comments the SDK skips, [DONE] last', async (t) => {
+  const { url } = await startTestGateway(t, {
+    mock: { tokenDelayMs: 30, outputTokens: 10 },
+    server: { sseHeartbeatMs: 5 },
+  });
+  const raw = await request(url + '/v1/chat/completions', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'assistant', messages: [{ role: 'user', content: 'slow' }], stream: true }),
+  });
+  assert.equal(raw.statusCode, 200);
+  assert.match(String(raw.headers['content-type']), /^text\/event-stream/);
+  const frames = (await raw.body.text()).split('\n\n').filter((f) => f !== '');
+  assert.ok(frames.includes(': ping'), 'no heartbeat comment');
+  assert.ok(frames.every((f) => f === ': ping' || f.startsWith('data: ')));
+  assert.equal(frames.at(-1), 'data: [DONE]');
+
+  const final = await client(url)
+    .chat.completions.stream({ model: 'assistant', messages: [{ role: 'user', content: 'slow' }] })
+    .finalChatCompletion();
+  assert.match(final.choices[0]!.message.content ?? '', /^Mock reply to: "slow"/);
 });

@@ -215,3 +215,32 @@ test('a client that disconnects interrupts its turn and frees its admission slot
   const next = await client(url).chat.completions.create({ model: 'assistant', messages: user('again') });
   assert.equal(next.choices[0]!.finish_reason, 'stop');
 });
+
+test("a session named with another agent's model is a 409 conflict", async (t) => {
+  const agentExtra = `
+  other:
+    model: mock/mock-model`;
+  const { url } = await startTestGateway(t, { config: { agentExtra } });
+  const c = new OpenAI({
+    baseURL: url + '/v1',
+    apiKey: 'k',
+    maxRetries: 0,
+    defaultHeaders: { 'X-Swiftlet-Session': 'chat-owned' },
+  });
+  await c.chat.completions.create({ model: 'assistant', messages: user('mine') });
+  for (const stream of [false, true]) {
+    await rejectsWith(
+      c.chat.completions.create({ model: 'other', messages: user('theirs'), stream }),
+      OpenAI.ConflictError,
+      (e) => assert.equal(e.code, 'SWIFTLET_ERR_SESSION_AGENT_MISMATCH'),
+    );
+  }
+  await rejectsWith(
+    c.chat.completions.create(
+      { model: 'assistant', messages: user('x') },
+      { headers: { 'X-Swiftlet-Session': 'bad id!' } },
+    ),
+    OpenAI.BadRequestError,
+    (e) => assert.equal(e.param, 'X-Swiftlet-Session'),
+  );
+});
