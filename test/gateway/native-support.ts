@@ -75,8 +75,8 @@ export interface SseReader {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   parser: SseParser;
-  /** Events until `until` returns true for one (included), or the stream ends. */
-  read(until?: (e: SseEvent) => boolean): Promise<SseEvent[]>;
+  /** Events until `until` returns true for one (included), `stop` after a chunk, or the stream ends. */
+  read(until?: (e: SseEvent) => boolean, stop?: () => boolean): Promise<SseEvent[]>;
   /** Closes the connection (the client going away). */
   close(): void;
 }
@@ -103,7 +103,7 @@ export async function openSse(
     status: res.statusCode,
     headers: res.headers,
     parser,
-    async read(until) {
+    async read(until, stop) {
       const out: SseEvent[] = [];
       for (;;) {
         while (pending.length > 0) {
@@ -114,6 +114,7 @@ export async function openSse(
         const next = await it.next();
         if (next.done) return out;
         pending.push(...parser.push(next.value));
+        if (pending.length === 0 && stop?.()) return out;
       }
     },
     close() {
