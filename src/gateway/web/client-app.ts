@@ -146,12 +146,15 @@ async function openSession(id) {
   setSession(id, agent);
   const first = messages.find((m) => (m.type || m.role) === 'user');
   if (first) titles.remember(id, first.text !== undefined ? first.text : first.content);
-  renderHistory(messages, agent);
+  // A turn still running shows as a live reply fed by its event stream, not as its partial messages.
+  const running = (info && info.openTurn) || '';
+  renderHistory(running ? messages.filter((m) => m.turnId !== running || m.role === 'user') : messages, agent);
   if (ui.log.childElementCount === 0) showWelcome(currentAgent());
   renderTodo(info && info.todo);
   setStatus('');
   closeDrawers();
   ui.prompt.focus();
+  if (running) void watchTurn(running, agent);
 }
 
 async function refreshTodo() {
@@ -162,6 +165,16 @@ async function refreshTodo() {
   } catch (err) {
     showError(err);
   }
+}
+
+/** After a turn, live or followed: the todo list and the session list may have changed. */
+function afterTurn(turn) {
+  setBusy(null);
+  if (turn.sessionId) {
+    void refreshTodo();
+    void loadSessions(false);
+  }
+  ui.prompt.focus();
 }
 
 async function send() {
@@ -176,13 +189,12 @@ async function send() {
     return;
   }
   hideError();
-  const turn = { sessionId: state.sessionId, started: false, stopping: false };
+  const turn = { sessionId: state.sessionId, turnId: '', lastEventId: '', started: false, stopping: false };
   setBusy(turn);
   ui.prompt.value = '';
   const userNode = addUserMessage(input);
   const reply = replyView(state.agent, true);
   setStatus('Waiting for the agent…');
-  let ended = false;
   try {
     if (!turn.sessionId) {
       const created = await api('POST', '/v1/sessions', { body: { agent: state.agent } });
@@ -196,22 +208,9 @@ async function send() {
       stream: true,
     });
     turn.started = true;
+    turn.turnId = res.headers.get('x-turn-id') || '';
     if (turn.stopping) void interrupt(turn);
-    else setStatus('Replying…');
-    for await (const event of turnEvents(res)) {
-      if (event.type === 'text-delta') reply.text(event.text);
-      else if (event.type === 'tool-call') reply.toolCall(event.call);
-      else if (event.type === 'tool-result') {
-        reply.toolResult(event);
-        if (event.name === 'todo' && !event.isError) todoFromToolOutput(event.output);
-      } else if (event.type === 'turn-end') {
-        ended = true;
-        reply.end(event);
-        setStatus(event.outcome === 'final' ? '' : 'Turn ended: ' + event.outcome.replace('_', ' ') + '.');
-        if (event.outcome === 'failed' && event.error) showError(new ApiError(0, event.error.code, event.error.message));
-      }
-    }
-    if (!ended) throw new ApiError(0, 'STREAM_CUT', 'The connection closed before the reply finished.');
+    await streamInto(turn, reply, res);
   } catch (err) {
     if (!turn.started) {
       // Nothing reached the agent: take the message back so it can be sent again (after entering a key, say).
@@ -219,24 +218,36 @@ async function send() {
       reply.node.remove();
       if (!ui.prompt.value) ui.prompt.value = input;
       if (ui.log.childElementCount === 0) showWelcome(currentAgent());
-    } else if (!ended) {
+    } else {
       reply.fail(err.message || String(err));
     }
     setStatus('');
     showError(err);
   } finally {
-    setBusy(null);
-    if (turn.sessionId) {
-      void refreshTodo();
-      void loadSessions(false);
-    }
-    ui.prompt.focus();
+    afterTurn(turn);
+  }
+}
+
+/** Follows a turn that was already running when its session was opened (a reload mid-reply, another tab). */
+async function watchTurn(turnId, agent) {
+  const turn = { sessionId: state.sessionId, turnId, lastEventId: '', started: true, stopping: false };
+  setBusy(turn);
+  const reply = replyView(agent, true);
+  try {
+    const res = await api('GET', turnEventsPath(turn), { accept: 'text/event-stream', stream: true });
+    await streamInto(turn, reply, res);
+  } catch (err) {
+    reply.fail(err.message || String(err));
+    setStatus('');
+    showError(err);
+  } finally {
+    afterTurn(turn);
   }
 }
 
 async function interrupt(turn) {
   try {
-    await api('POST', sessionPath(turn.sessionId) + '/interrupt', { body: {} });
+    await api('POST', sessionPath(turn.sessionId) + '/interrupt');
   } catch (err) {
     turn.stopping = false;
     ui.stop.disabled = false;

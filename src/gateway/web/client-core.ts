@@ -63,7 +63,7 @@ const sessionPath = (id) => '/v1/sessions/' + encodeURIComponent(id);
 
 /** One call to the native API; throws ApiError with the server's code and message. */
 async function api(method, path, options = {}) {
-  const headers = { accept: options.accept || 'application/json' };
+  const headers = { accept: options.accept || 'application/json', ...options.headers };
   const key = store.get(KEY_STORE);
   if (key) headers.authorization = 'Bearer ' + key;
   const init = { method, headers, cache: 'no-store' };
@@ -98,9 +98,10 @@ async function readError(res) {
   return new ApiError(res.status, code, message, Number(res.headers.get('retry-after')) || 0);
 }
 
-/** Parses one SSE block (the lines between blank lines) into {event, data}; comments and heartbeats give null. */
+/** Parses one SSE block (the lines between blank lines) into {event, data, id}; comments and heartbeats give null. */
 function parseSseBlock(block) {
   let event = 'message';
+  let id = '';
   const data = [];
   for (const line of block.split('\n')) {
     if (line === '' || line.startsWith(':')) continue;
@@ -110,8 +111,9 @@ function parseSseBlock(block) {
     if (value.startsWith(' ')) value = value.slice(1);
     if (field === 'event') event = value;
     else if (field === 'data') data.push(value);
+    else if (field === 'id') id = value;
   }
-  return data.length > 0 ? { event, data: data.join('\n') } : null;
+  return data.length > 0 ? { event, data: data.join('\n'), id } : null;
 }
 
 /**
@@ -142,9 +144,12 @@ async function* readSse(res) {
   }
 }
 
-/** The turn events of a streamed turn, as objects with their type; an error event from the server throws. */
+/**
+ * The turn events of a streamed turn as {type, id, event}; an error event from the server throws an ApiError. A
+ * dropped connection throws something else (a TypeError from the body stream).
+ */
 async function* turnEvents(res) {
-  for await (const { event, data } of readSse(res)) {
+  for await (const { event, data, id } of readSse(res)) {
     let payload;
     try {
       payload = JSON.parse(data);
@@ -156,7 +161,7 @@ async function* turnEvents(res) {
       const e = (payload && payload.error) || payload || {};
       throw new ApiError(0, e.code || 'STREAM_ERROR', e.message || 'The server reported an error.');
     }
-    if (payload && typeof payload === 'object') yield Object.assign(payload, { type });
+    if (payload && typeof payload === 'object') yield { type, id, event: payload };
   }
 }
 

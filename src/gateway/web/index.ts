@@ -6,6 +6,7 @@ import type { GatewayContext } from '../types.js';
 import { WEB_CSP, hashedPath, makeAsset, sendAsset, type Asset } from './assets.js';
 import { CLIENT_APP_JS } from './client-app.js';
 import { CLIENT_CORE_JS } from './client-core.js';
+import { CLIENT_TURN_JS } from './client-turn.js';
 import { CLIENT_VIEWS_JS } from './client-views.js';
 import { ICON_SVG } from './icon.js';
 import { renderPage } from './page.js';
@@ -27,7 +28,7 @@ let built: WebAssets | undefined;
 /** The page and its assets, built once per process. */
 export function webAssets(): WebAssets {
   if (built) return built;
-  const js = CLIENT_CORE_JS + CLIENT_VIEWS_JS + CLIENT_APP_JS;
+  const js = CLIENT_CORE_JS + CLIENT_VIEWS_JS + CLIENT_TURN_JS + CLIENT_APP_JS;
   const files = [
     makeAsset(hashedPath('app.js', js), 'text/javascript; charset=utf-8', js, IMMUTABLE),
     makeAsset(hashedPath('app.css', PAGE_CSS), 'text/css; charset=utf-8', PAGE_CSS, IMMUTABLE),

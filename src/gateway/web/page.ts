@@ -15,15 +15,15 @@ export function renderPage(urls: { css: string; js: string; icon: string }): str
 <body>
 <a class="skip" href="#prompt">Skip to the message box</a>
 <header class="bar">
-  <button type="button" id="toggle-sessions" class="ghost narrow-only" aria-controls="sessions" aria-expanded="false">Sessions</button>
   <h1 class="brand"><img src="${urls.icon}" alt="" width="22" height="22"> Swiftlet</h1>
   <label class="agent-pick" for="agent"><span>Agent</span>
     <select id="agent" name="agent" aria-describedby="agent-info"></select>
   </label>
   <span id="agent-info" class="agent-info muted"></span>
   <span class="spacer"></span>
+  <button type="button" id="toggle-sessions" class="narrow-only" aria-controls="sessions" aria-expanded="false">Sessions</button>
+  <button type="button" id="toggle-todo" class="narrow-only" aria-controls="todo" aria-expanded="false">Todo <span id="todo-count" class="count"></span></button>
   <button type="button" id="new-chat">New chat</button>
-  <button type="button" id="toggle-todo" class="ghost narrow-only" aria-controls="todo" aria-expanded="false">Todo <span id="todo-count" class="count"></span></button>
   <button type="button" id="key-button" class="ghost">API key</button>
 </header>
 <div class="layout">

@@ -56,7 +56,7 @@ select { padding: 5px 8px; border-radius: 8px; border: 1px solid var(--line); ba
 .count { background: var(--accent); color: var(--accent-text); border-radius: 999px; padding: 0 7px; font-size: 12px; }
 
 .layout {
-  flex: 1; min-height: 0; display: grid; grid-template-columns: 250px minmax(0, 1fr) 280px;
+  flex: 1; min-height: 0; position: relative; display: grid; grid-template-columns: 250px minmax(0, 1fr) 280px;
   grid-template-areas: "sessions chat todo";
 }
 .panel { background: var(--panel); overflow-y: auto; padding: 12px; }
@@ -94,7 +94,10 @@ select { padding: 5px 8px; border-radius: 8px; border: 1px solid var(--line); ba
 .msg[aria-busy="true"] .parts::after { content: "…"; color: var(--muted); animation: pulse 1s infinite alternate; }
 @keyframes pulse { from { opacity: 0.3; } to { opacity: 1; } }
 .tool { background: var(--tool); border-radius: 8px; padding: 4px 8px; font-size: 13px; }
-.tool summary { cursor: pointer; display: flex; gap: 8px; align-items: center; }
+.tool summary { cursor: pointer; display: flex; gap: 8px; align-items: center; list-style: none; }
+.tool summary::-webkit-details-marker { display: none; }
+.tool summary::before { content: "▸"; color: var(--muted); width: 0.8em; }
+.tool[open] summary::before { content: "▾"; }
 .tool-name { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-weight: 600; }
 .tool-state { color: var(--muted); }
 .tool.failed .tool-state { color: var(--danger); }
@@ -103,7 +106,7 @@ select { padding: 5px 8px; border-radius: 8px; border: 1px solid var(--line); ba
   margin: 2px 0; white-space: pre-wrap; overflow-wrap: anywhere; max-height: 16rem; overflow-y: auto;
   font: 12px/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
 }
-.note { font-size: 13px; color: var(--muted); font-style: italic; }
+.note { margin: 0; font-size: 13px; color: var(--muted); font-style: italic; }
 .note.failed { color: var(--danger); font-style: normal; }
 
 .composer {
@@ -143,10 +146,11 @@ dialog::backdrop { background: rgb(0 0 0 / 0.4); }
 @media (max-width: 720px) {
   .narrow-only { display: inline-block; }
   .agent-info { display: none; }
+  .agent-pick span { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
   .bar { gap: 6px; padding: 6px 8px; }
   .layout { grid-template-columns: minmax(0, 1fr); grid-template-rows: 1fr; grid-template-areas: "chat"; }
   .panel {
-    display: none; position: fixed; z-index: 5; top: 56px; bottom: 0; width: min(85vw, 320px); box-shadow: var(--shadow);
+    display: none; position: absolute; z-index: 5; top: 0; bottom: 0; width: min(85vw, 320px); box-shadow: var(--shadow);
     max-height: none;
   }
   .panel.open { display: block; }
