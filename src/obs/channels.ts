@@ -29,6 +29,8 @@ export interface TurnEndMessage {
   usage: { inputTokens: number; outputTokens: number };
   steps: number;
   error?: { code: string; message: string };
+  /** From turn start to the terminal event (after the commit, in durable mode). */
+  durationMs: number;
 }
 
 /** One HTTP attempt to a provider (retries publish again with a higher `attempt`). */

@@ -27,7 +27,6 @@ export interface Observability {
 export function startObservability(opts: ObservabilityOptions = {}): Observability {
   const events = new EventMetrics();
   const handlers: [string, (message: unknown, name: string | symbol) => void][] = [
-    [CHANNELS.turnStart, events.onTurnStart],
     [CHANNELS.turnEnd, events.onTurnEnd],
     [CHANNELS.modelRequest, events.onModelRequest],
     [CHANNELS.modelResponse, events.onModelResponse],

@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { Buckets, Family, newValue, type Series, type Value } from './family.js';
 import type {
   ModelRequestMessage,
@@ -6,7 +5,6 @@ import type {
   StoreCommitMessage,
   ToolEndMessage,
   TurnEndMessage,
-  TurnStartMessage,
 } from './channels.js';
 
 const TURN_SECONDS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -16,7 +14,6 @@ const COMMIT_SECONDS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.0
 const COMMIT_SIZES = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
 
 /** Turns that started and have not ended are remembered for their duration; a turn never ended cannot grow this. */
-const MAX_OPEN_TURNS = 65_536;
 
 /** Unknown tool names come from the model, so they share one label value instead of growing the series. */
 const UNKNOWN_TOOL = '_unknown';
@@ -47,27 +44,15 @@ export class EventMetrics {
   readonly commitSessions = new Buckets(COMMIT_SIZES);
   readonly commitSeconds = new Buckets(COMMIT_SECONDS);
   readonly commitErrors: Value = newValue();
-  #turnStarts = new Map<string, number>();
 
   // Arrow properties: stable references, so that close() can unsubscribe exactly these functions.
-
-  onTurnStart = (message: unknown): void => {
-    const m = message as TurnStartMessage;
-    const starts = this.#turnStarts;
-    if (starts.size >= MAX_OPEN_TURNS) starts.delete(starts.keys().next().value!);
-    starts.set(m.turnId, performance.now());
-  };
 
   onTurnEnd = (message: unknown): void => {
     const m = message as TurnEndMessage;
     this.turns.get(m.agent, m.outcome).value++;
     this.tokens.get(m.agent, 'input').value += m.usage.inputTokens;
     this.tokens.get(m.agent, 'output').value += m.usage.outputTokens;
-    const started = this.#turnStarts.get(m.turnId);
-    if (started !== undefined) {
-      this.#turnStarts.delete(m.turnId);
-      this.turnSeconds.get(m.agent).observe((performance.now() - started) / 1000);
-    }
+    this.turnSeconds.get(m.agent).observe(m.durationMs / 1000);
   };
 
   onModelRequest = (message: unknown): void => {
@@ -103,7 +88,6 @@ export class EventMetrics {
 
   /** Forgets turns in flight (their end, if it comes, counts without a duration). */
   clearOpenTurns(): void {
-    this.#turnStarts.clear();
   }
 
   describe(): Described[] {

@@ -1,4 +1,5 @@
 import { channel } from 'node:diagnostics_channel';
+import { performance } from 'node:perf_hooks';
 import {
   ENTRY_VERSION,
   emptyUsage,
@@ -74,6 +75,7 @@ export async function executeTurn(
     },
   };
 
+  const startedAt = performance.now();
   if (turnStart.hasSubscribers) turnStart.publish({ sessionId, turnId, agent: spec.agentName });
   record({ type: 'turn_start', agent: spec.agentName });
   rec.info.openTurn = turnId;
@@ -130,7 +132,9 @@ export async function executeTurn(
       };
     }
   }
-  if (turnEnd.hasSubscribers) turnEnd.publish({ ...end, agent: spec.agentName });
+  if (turnEnd.hasSubscribers) {
+    turnEnd.publish({ ...end, agent: spec.agentName, durationMs: performance.now() - startedAt });
+  }
   events.end(end);
 }
 
