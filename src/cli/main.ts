@@ -8,6 +8,7 @@ declare const __SWIFTLET_VERSION__: string | undefined;
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ default: Command }> }> = {
   run: { summary: 'run one turn and stream the reply', load: () => import('./commands/run.js') },
   chat: { summary: 'interactive chat in the terminal', load: () => import('./commands/chat.js') },
+  serve: { summary: 'run the HTTP server and its APIs', load: () => import('./commands/serve.js') },
   sessions: { summary: 'list, show, delete and prune sessions', load: () => import('./commands/sessions.js') },
   config: { summary: 'check a config file or print its JSON Schema', load: () => import('./commands/config.js') },
   'mock-llm': {

@@ -1,6 +1,8 @@
 // Client-side helpers for the native API tests: JSON requests and a Server-Sent Events reader that parses the
 // stream as the WHATWG EventSource algorithm does.
+import type { ChildProcess } from 'node:child_process';
 import { request } from 'undici';
+import { runCli, type CliResult } from '../helpers/cli.js';
 
 export interface JsonReply {
   status: number;
@@ -131,4 +133,28 @@ export async function waitUntil(probe: () => Promise<boolean> | boolean, what: s
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/** Starts `swiftlet serve`; resolves with the URL once it prints its listening line. */
+export function startServe(
+  args: string[],
+  cwd: string,
+  env: Record<string, string | undefined> = {},
+): { url: Promise<string>; exit: Promise<CliResult>; child: Promise<ChildProcess> } {
+  let onChild!: (c: ChildProcess) => void;
+  const child = new Promise<ChildProcess>((r) => (onChild = r));
+  const exit = runCli(['serve', ...args], { cwd, env, onSpawn: onChild });
+  const url = child.then(
+    (c) =>
+      new Promise<string>((resolve, reject) => {
+        let out = '';
+        c.stdout!.on('data', (d: Buffer | string) => {
+          out += String(d);
+          const m = /^swiftlet listening on (\S+)$/m.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        c.on('exit', () => reject(new Error(`serve exited before listening:\n${out}`)));
+      }),
+  );
+  return { url, exit, child };
 }
