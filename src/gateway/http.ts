@@ -1,7 +1,7 @@
 // A thin HTTP layer over node:http and find-my-way (fastify's router). Fastify itself was measured adding 110-200 ms
 // to a cold start (bundled: ~0.2 s vs ~0.09 s to listen) against a 150 ms readiness budget; what the gateway needs
 // from it (routing, JSON bodies with a limit, error mapping, hooks) is this file.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import FindMyWay from 'find-my-way';
 import type { Logger } from 'pino';
@@ -48,7 +48,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export class HttpApp {
   #router = FindMyWay({ ignoreTrailingSlash: true, caseSensitive: true });
-  #routes: { method: string; path: string; auth: boolean }[] = [];
+  #routes: { method: string; path: string; auth: boolean; upgrade?: true }[] = [];
   #upgrades = new Map<string, UpgradeHandler>();
   #authenticate: Authenticate = () => ({ key: null });
   readonly log: Logger;
@@ -63,7 +63,12 @@ export class HttpApp {
     this.#authenticate = fn;
   }
 
-  route(method: 'GET' | 'POST' | 'DELETE' | 'PUT' | 'PATCH', path: string, handler: Handler, opts: RouteOptions = {}): void {
+  route(
+    method: 'GET' | 'POST' | 'DELETE' | 'PUT' | 'PATCH',
+    path: string,
+    handler: Handler,
+    opts: RouteOptions = {},
+  ): void {
     const store: RouteStore = { handler, auth: opts.auth ?? true, errorFormat: opts.errorFormat ?? 'native' };
     this.#router.on(method, path, () => undefined, store);
     this.#routes.push({ method, path, auth: store.auth });
@@ -72,11 +77,11 @@ export class HttpApp {
   /** A WebSocket (or other upgrade) endpoint; authenticated before the upgrade. */
   upgrade(path: string, handler: UpgradeHandler): void {
     this.#upgrades.set(path, handler);
-    this.#routes.push({ method: 'GET', path, auth: true });
+    this.#routes.push({ method: 'GET', path, auth: true, upgrade: true });
   }
 
   /** Every registered route, for documentation and for tests that check each one. */
-  get routes(): readonly { method: string; path: string; auth: boolean }[] {
+  get routes(): readonly { method: string; path: string; auth: boolean; upgrade?: true }[] {
     return this.#routes;
   }
 
@@ -86,9 +91,30 @@ export class HttpApp {
     const path = q === -1 ? url : url.slice(0, q);
     const found = this.#router.find(req.method as 'GET', path);
     const header = req.headers['x-request-id'];
-    const requestId = typeof header === 'string' && REQUEST_ID.test(header) ? header : `req-${(++requestCounter).toString(36)}`;
+    const requestId =
+      typeof header === 'string' && REQUEST_ID.test(header) ? header : `req-${(++requestCounter).toString(36)}`;
     res.setHeader('x-request-id', requestId);
     if (!found) {
+      // With keys configured, an unauthenticated caller learns nothing about which routes exist.
+      const who = this.#authenticate(req);
+      if (SwiftletError.isInstance(who)) {
+        drain(req);
+        sendError(res, who, 'native');
+        return;
+      }
+      if (this.#upgrades.has(path)) {
+        drain(req);
+        sendJson(
+          res,
+          426,
+          { error: { code: 'SWIFTLET_ERR_INVALID_INPUT', message: `${path} needs a WebSocket upgrade` } },
+          {
+            upgrade: 'websocket',
+            connection: 'Upgrade',
+          },
+        );
+        return;
+      }
       const allowed = this.#methodsFor(path);
       const err =
         allowed.length > 0
@@ -181,32 +207,40 @@ export function sendError(res: ServerResponse, err: SwiftletError, format: Error
   const headers: Record<string, string> = {};
   if (err.retryAfterMs !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(err.retryAfterMs / 1000)));
   if (err.httpStatus === 401) headers['www-authenticate'] = 'Bearer';
-  // Internal errors never leak details to a client.
-  const message = err.code === 'SWIFTLET_ERR_INTERNAL' ? 'internal error' : err.message;
+  const message = publicMessage(err);
   const body =
     format === 'openai'
-      ? { error: { message, type: openAiErrorType(err), param: err.field ?? null, code: err.code } }
-      : { error: { code: err.code, message, ...(err.field === undefined ? {} : { field: err.field }), ...(err.issues ? { issues: err.issues } : {}) } };
+      ? { error: openAiError(err) }
+      : {
+          error: {
+            code: err.code,
+            message,
+            ...(err.field === undefined ? {} : { field: err.field }),
+            ...(err.issues ? { issues: err.issues } : {}),
+          },
+        };
   sendJson(res, err.httpStatus === 499 ? 400 : err.httpStatus, body, headers);
 }
 
-function openAiErrorType(err: SwiftletError): string {
-  switch (err.httpStatus) {
-    case 400:
-    case 404:
-    case 409:
-    case 413:
-    case 415:
-      return 'invalid_request_error';
-    case 401:
-      return 'authentication_error';
-    case 403:
-      return 'permission_error';
-    case 429:
-      return 'rate_limit_error';
-    default:
-      return 'server_error';
-  }
+/** OpenAI's error object, as in error responses (and in a stream that has already begun). */
+export function openAiError(err: SwiftletError): { message: string; type: string; param: string | null; code: string } {
+  const status = err.httpStatus;
+  const type =
+    status === 401
+      ? 'authentication_error'
+      : status === 403
+        ? 'permission_error'
+        : status === 429
+          ? 'rate_limit_error'
+          : status < 500
+            ? 'invalid_request_error'
+            : 'server_error';
+  return { message: publicMessage(err), type, param: err.field ?? null, code: err.code };
+}
+
+/** Internal errors never leak details to a client. */
+function publicMessage(err: SwiftletError): string {
+  return err.code === 'SWIFTLET_ERR_INTERNAL' ? 'internal error' : err.message;
 }
 
 function readJson<T>(req: IncomingMessage, limit: number): Promise<T> {
@@ -235,21 +269,30 @@ function readJson<T>(req: IncomingMessage, limit: number): Promise<T> {
       }
       chunks.push(c);
     });
-    req.on('error', (err) => reject(new SwiftletError('SWIFTLET_ERR_ABORTED', 'the request body was cut off', { cause: err })));
+    req.on('error', (err) =>
+      reject(new SwiftletError('SWIFTLET_ERR_ABORTED', 'the request body was cut off', { cause: err })),
+    );
     req.on('end', () => {
       if (size > limit) return;
       const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
       try {
         resolve(JSON.parse(text) as T);
       } catch (err) {
-        reject(new SwiftletError('SWIFTLET_ERR_INVALID_INPUT', `the body is not valid JSON: ${(err as Error).message}`, { field: 'body' }));
+        reject(
+          new SwiftletError('SWIFTLET_ERR_INVALID_INPUT', `the body is not valid JSON: ${(err as Error).message}`, {
+            field: 'body',
+          }),
+        );
       }
     });
   });
 }
 
 function tooLarge(limit: number): SwiftletError {
-  return new SwiftletError('SWIFTLET_ERR_PAYLOAD_TOO_LARGE', `the body is larger than ${limit} bytes (server.bodyLimitBytes)`);
+  return new SwiftletError(
+    'SWIFTLET_ERR_PAYLOAD_TOO_LARGE',
+    `the body is larger than ${limit} bytes (server.bodyLimitBytes)`,
+  );
 }
 
 /** Discards the rest of a request body so the connection can be reused. */
@@ -257,13 +300,14 @@ function drain(req: IncomingMessage): void {
   if (!req.readableEnded) req.resume();
 }
 
-function rejectUpgrade(socket: Duplex, err: SwiftletError): void {
-  const body = JSON.stringify({ error: { code: err.code, message: err.message } });
+export function rejectUpgrade(socket: Duplex, err: SwiftletError): void {
+  const body = JSON.stringify({ error: { code: err.code, message: publicMessage(err) } });
   const status = err.httpStatus;
   socket.end(
-    `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Not Found'}\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
       `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n` +
       (status === 401 ? 'www-authenticate: Bearer\r\n' : '') +
+      (err.retryAfterMs === undefined ? '' : `retry-after: ${Math.max(1, Math.ceil(err.retryAfterMs / 1000))}\r\n`) +
       `\r\n${body}`,
   );
 }

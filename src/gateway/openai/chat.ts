@@ -14,7 +14,8 @@ import {
   requireAgent,
   sessionHeader,
 } from './request.js';
-import { openAiError, runTurn, turnError, usageOf, type TurnSpec } from './turn.js';
+import { openAiError } from '../http.js';
+import { runTurn, turnError, usageOf, type TurnSpec } from './turn.js';
 
 interface ChatRequest {
   spec: TurnSpec;

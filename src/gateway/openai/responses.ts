@@ -6,7 +6,8 @@ import { SESSION_HEADER } from './request.js';
 import { parseResponsesRequest, type ResponsesRequest } from './responses-request.js';
 import { responseId } from './response-id.js';
 import { SseWriter } from './sse.js';
-import { openAiError, runTurn, turnError } from './turn.js';
+import { openAiError } from '../http.js';
+import { runTurn, turnError } from './turn.js';
 
 interface Shape {
   id: string;

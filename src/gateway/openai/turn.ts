@@ -92,23 +92,6 @@ export function turnError(end: TurnEndEvent): SwiftletError | undefined {
   return new SwiftletError(known, message);
 }
 
-/** OpenAI's error object, as in error responses (and in a stream that has already begun). */
-export function openAiError(err: SwiftletError): { message: string; type: string; param: string | null; code: string } {
-  return {
-    message: err.code === 'SWIFTLET_ERR_INTERNAL' ? 'internal error' : err.message,
-    type: errorType(err.httpStatus),
-    param: err.field ?? null,
-    code: err.code,
-  };
-}
-
-function errorType(status: number): string {
-  if (status === 401) return 'authentication_error';
-  if (status === 403) return 'permission_error';
-  if (status === 429) return 'rate_limit_error';
-  return status < 500 ? 'invalid_request_error' : 'server_error';
-}
-
 export function usageOf(end: TurnEndEvent): { prompt_tokens: number; completion_tokens: number; total_tokens: number } {
   const { inputTokens, outputTokens } = end.usage;
   return { prompt_tokens: inputTokens, completion_tokens: outputTokens, total_tokens: inputTokens + outputTokens };
