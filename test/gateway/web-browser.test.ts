@@ -4,6 +4,8 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startTestGateway } from '../helpers/gateway.js';
 import { tempDir } from '../helpers/runtime.js';
@@ -44,17 +46,12 @@ async function launch(t: TestContext): Promise<BrowserContext> {
   return context;
 }
 
-/** Page errors and console errors other than the refused requests the test provokes on purpose. */
-function watchErrors(page: Page): string[] {
+/** Page errors and console errors, except those matching `expected` (the refusals the test provokes on purpose). */
+function watchErrors(page: Page, expected: RegExp[]): string[] {
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
   page.on('console', (msg) => {
-    if (
-      msg.type() === 'error' &&
-      !/Failed to load resource: the server responded with a status of 401/.test(msg.text())
-    ) {
-      errors.push(`console: ${msg.text()}`);
-    }
+    if (msg.type() === 'error' && !expected.some((re) => re.test(msg.text()))) errors.push(`console: ${msg.text()}`);
   });
   return errors;
 }
@@ -106,7 +103,7 @@ async function lastReplyDone(page: Page): Promise<string> {
 
 test('web chat in Chromium: key, agent, streaming, todo, resume, interrupt', async (t) => {
   if (noChromium(t)) return;
-  const { url, mock } = await startTestGateway(t, {
+  const { url, mock, gateway } = await startTestGateway(t, {
     keys: { web: KEY },
     mock: {
       tokenDelayMs: 30,
@@ -119,7 +116,8 @@ test('web chat in Chromium: key, agent, streaming, todo, resume, interrupt', asy
   const context = await launch(t);
   const page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(20_000);
-  const errors = watchErrors(page);
+  const expected = [/Failed to load resource: the server responded with a status of 401/];
+  const errors = watchErrors(page, expected);
   await page.goto(`${url}/`);
 
   await t.test('a 401 asks for the key; with it the agents load', async () => {
@@ -182,8 +180,39 @@ test('web chat in Chromium: key, agent, streaming, todo, resume, interrupt', asy
     await page.screenshot({ path: `${ARTIFACTS}web-chat-stopped.png` });
   });
 
+  await t.test('a stream cut mid-reply picks up after the last event, with nothing lost or repeated', async () => {
+    mock.configure({ script: [], outputTokens: 80, tokenDelayMs: 25 });
+    const sockets: Socket[] = [];
+    const resumedAfter: string[] = [];
+    const onRequest = (req: IncomingMessage): void => {
+      if (req.method === 'POST' && req.url?.endsWith('/turns')) sockets.push(req.socket);
+      if (req.method === 'GET' && req.url?.endsWith('/events')) resumedAfter.push(String(req.headers['last-event-id']));
+    };
+    gateway.server.on('request', onRequest);
+    t.after(() => void gateway.server.off('request', onRequest));
+    expected.push(/net::ERR_INCOMPLETE_CHUNKED_ENCODING/);
+    await page.getByLabel('Message', { exact: true }).fill('Cut me off');
+    await page.getByLabel('Message', { exact: true }).press('Enter');
+    await streaming(page, 'lorem', true);
+    assert.equal(sockets.length, 1);
+    sockets[0]!.destroy();
+    const shown = await lastReplyDone(page);
+    assert.doesNotMatch(shown, /Stopped|Failed|closed/);
+    assert.equal(resumedAfter.length, 1, 'one reconnection');
+    assert.match(resumedAfter[0]!, /^\d+\.\d+$/, 'with the id of the last event seen');
+    const sessionId = decodeURIComponent(new URL(page.url()).hash.replace('#session=', ''));
+    const res = await fetch(`${url}/v1/sessions/${sessionId}/messages?limit=1000`, {
+      headers: { authorization: `Bearer ${KEY}` },
+    });
+    const { messages } = (await res.json()) as { messages: { role: string; text?: string }[] };
+    const stored = messages.filter((m) => m.role === 'assistant').at(-1)?.text;
+    assert.ok(stored?.startsWith('Mock reply to: "Cut me off"'), stored);
+    assert.equal(await page.locator('#log .msg.assistant').last().locator('.text').textContent(), stored);
+  });
+
   await t.test('a reload mid-reply follows the running turn; Escape stops it', async () => {
     const prompt = page.getByLabel('Message', { exact: true });
+    const before = await page.locator('#log .msg.user').count();
     await prompt.fill('Another long story');
     await prompt.press('Enter');
     await streaming(page, 'lorem', true);
@@ -194,7 +223,7 @@ test('web chat in Chromium: key, agent, streaming, todo, resume, interrupt', asy
     const text = await lastReplyDone(page);
     assert.match(text, /^assistant\s+Mock reply to: "Another long story" lorem/);
     assert.match(text, /Stopped\./);
-    assert.equal(await page.locator('#log .msg.user').count(), 3);
+    assert.equal(await page.locator('#log .msg.user').count(), before + 1);
   });
 
   await t.test('narrow screens fold the panels into drawers', async () => {

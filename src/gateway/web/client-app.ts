@@ -82,8 +82,7 @@ async function loadAgents() {
     showError(err);
     return false;
   }
-  const list = Array.isArray(body) ? body : (body && (body.agents || body.data)) || [];
-  state.agents = list.map((a) => (typeof a === 'string' ? { name: a } : { ...a, name: a.name || a.id })).filter((a) => a.name);
+  state.agents = ((body && body.agents) || []).filter((a) => a && a.name);
   ui.agent.replaceChildren(...state.agents.map((a) => el('option', { value: a.name, text: a.name })));
   const wanted = state.agent || store.get(AGENT_STORE);
   selectAgent(state.agents.some((a) => a.name === wanted) ? wanted : (state.agents[0] && state.agents[0].name) || '');
@@ -144,8 +143,8 @@ async function openSession(id) {
   const agent = (info && info.agent) || state.agent;
   selectAgent(agent);
   setSession(id, agent);
-  const first = messages.find((m) => (m.type || m.role) === 'user');
-  if (first) titles.remember(id, first.text !== undefined ? first.text : first.content);
+  const first = messages.find((m) => m.role === 'user');
+  if (first) titles.remember(id, first.text);
   // A turn still running shows as a live reply fed by its event stream, not as its partial messages.
   const running = (info && info.openTurn) || '';
   renderHistory(running ? messages.filter((m) => m.turnId !== running || m.role === 'user') : messages, agent);

@@ -4,8 +4,6 @@
  * template. Served concatenated with the UI half as one ES module.
  */
 export const CLIENT_CORE_JS = String.raw`// Swiftlet web chat: a plain ES module talking to the native API of the server that served it.
-'use strict';
-
 const KEY_STORE = 'swiftlet.apiKey';
 const AGENT_STORE = 'swiftlet.agent';
 

@@ -113,25 +113,25 @@ function replyView(agentName, live) {
   return view;
 }
 
-/** Rebuilds a conversation from the stored messages: one reply bubble per turn, tool results beside their calls. */
+/**
+ * Rebuilds a conversation from the stored messages (roles user, assistant, tool): one reply bubble per turn, tool
+ * results beside their calls.
+ */
 function renderHistory(messages, agentName) {
   ui.log.replaceChildren();
   let reply = null;
   for (const m of messages) {
-    const kind = m.type || m.role;
-    if (kind === 'user') {
+    if (m.role === 'user') {
       reply = null;
-      addUserMessage(m.text !== undefined ? m.text : m.content);
-    } else if (kind === 'assistant') {
+      addUserMessage(m.text);
+    } else if (m.role === 'assistant') {
       reply = reply || replyView(agentName, false);
-      reply.text(m.text !== undefined ? m.text : m.content);
+      reply.text(m.text);
       for (const call of m.toolCalls || []) reply.toolCall(call);
       if (m.interrupted) reply.note('Stopped.');
-    } else if (kind === 'tool_result' || kind === 'tool') {
+    } else if (m.role === 'tool') {
       reply = reply || replyView(agentName, false);
-      reply.toolResult({ callId: m.callId, name: m.name, output: m.output !== undefined ? m.output : m.content, isError: m.isError });
-    } else if (kind === 'turn_end' && reply && m.outcome === 'failed') {
-      reply.note('Failed: ' + ((m.error && m.error.message) || 'unknown error'), true);
+      reply.toolResult(m);
     }
   }
   ui.log.scrollTop = ui.log.scrollHeight;
