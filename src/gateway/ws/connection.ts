@@ -89,15 +89,20 @@ export class WsConnection {
     }
   }
 
+  /**
+   * Sends a frame unless the peer still has more than `wsMaxBufferedBytes` unread: such a reader is too slow to
+   * keep, and is closed instead. Checked before the frame is added, so one large frame (a long final text) is
+   * never held against a reader that keeps up; what a socket holds stays under the limit plus one frame.
+   */
   #send(text: string): void {
     if (!this.#open) return;
-    this.ws.send(text);
-    // The socket buffers what the peer has not read yet; past the limit the reader is too slow to keep.
     const max = this.#deps.ctx.options.wsMaxBufferedBytes;
     if (this.ws.bufferedAmount > max) {
       this.#deps.log.warn({ buffered: this.ws.bufferedAmount, max }, 'websocket reader too slow: closing');
       this.close(CLOSE_POLICY, `reader too slow: more than ${max} bytes unsent (server.wsMaxBufferedBytes)`);
+      return;
     }
+    this.ws.send(text);
   }
 
   #onMessage(data: RawData, isBinary: boolean): void {
