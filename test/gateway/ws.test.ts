@@ -202,6 +202,10 @@ test('refused turns: FORBIDDEN, OVERLOADED and SESSION_BUSY as error frames', as
   assert.equal((await c.turnEnd('run')).event.outcome, 'interrupted');
   assert.equal((await c.turnEnd('fill')).event.outcome, 'interrupted');
   assert.equal((await c.turnEnd('wait')).event.outcome, 'final');
+  // A key limited to other agents may not interrupt this agent's sessions.
+  limited.send({ type: 'interrupt', id: 'li', sessionId: 'ws-busy' });
+  const denied = await limited.waitFor((f) => f.id === 'li');
+  assert.equal(denied.type === 'error' && denied.error.code, 'SWIFTLET_ERR_FORBIDDEN');
   c.send({ type: 'turn', id: 'later', sessionId: 'ws-other', input: 'room now' });
   assert.equal((await c.turnEnd('later')).event.outcome, 'final');
 });

@@ -119,7 +119,9 @@ export class WsConnection {
     const msg = parsed.msg;
     switch (msg.type) {
       case 'turn':
-        this.#starting = this.#starting.then(() => this.#startTurn(msg));
+        this.#starting = this.#starting
+          .then(() => this.#startTurn(msg))
+          .catch((err: unknown) => this.#deps.log.error({ err }, 'websocket turn start failed'));
         return;
       case 'interrupt':
         void this.#interrupt(msg);
