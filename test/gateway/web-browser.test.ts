@@ -123,6 +123,9 @@ test('web chat in Chromium: key, agent, streaming, todo, resume, interrupt', asy
   await t.test('a 401 asks for the key; with it the agents load', async () => {
     const dialog = page.getByRole('dialog', { name: 'API key' });
     await dialog.waitFor();
+    await page.locator('#error').filter({ hasText: 'SWIFTLET_ERR_UNAUTHORIZED' }).waitFor();
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: `${ARTIFACTS}web-chat-key.png` });
     await page.getByLabel('Key', { exact: true }).fill(KEY);
     await dialog.getByRole('button', { name: 'Save' }).click();
     await dialog.waitFor({ state: 'hidden' });
