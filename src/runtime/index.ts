@@ -44,7 +44,6 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
       );
     } else await store.init();
     const writer = new GroupCommitWriter(store, {
-      durability: config.storage.durability,
       flushIntervalMs: config.storage.flushIntervalMs,
     });
     const runtime = new Runtime({ config, store, writer, ...built, ownsStore: options.store === undefined });

@@ -16,12 +16,12 @@ export const commitChannel = channel('swiftlet:store:commit');
 
 export interface GroupCommitWriterOptions {
   /**
-   * `durable`: a flush starts as soon as entries arrive (those of the same event-loop tick go together) and whatever
-   * arrives while it runs goes in the next one, so a waiter on `commit()` never waits for a timer.
-   * `relaxed`: a flush every `flushIntervalMs`, and on `commit()` / `close()`. On a crash, acknowledged work written in
-   * the last `flushIntervalMs` plus the one transaction in flight can be lost; that is the whole loss window.
+   * Write-behind delay: entries nobody waits for (a running turn's progress, relaxed-mode replies) are flushed at
+   * the latest this long after they arrive. `commit()` flushes at once instead (batches of the same event-loop tick
+   * go together), so a durable turn never waits for this timer. On a crash, what was enqueued in the last
+   * `flushIntervalMs` plus the one transaction in flight can be lost: in durable mode that is only progress of turns
+   * not yet acknowledged; in relaxed mode it includes acknowledged replies.
    */
-  durability: 'durable' | 'relaxed';
   flushIntervalMs: number;
   /** Entries per transaction (whole batches; a single larger batch still goes alone). Default 5000. */
   maxBatchEntries?: number;
@@ -52,7 +52,7 @@ interface Waiter {
  */
 export class GroupCommitWriter {
   #store: SessionStore;
-  #durable: boolean;
+  #intervalMs: number;
   #maxEntries: number;
   #queue: AppendBatch[] = [];
   #queuedEntries = 0;
@@ -68,14 +68,8 @@ export class GroupCommitWriter {
 
   constructor(store: SessionStore, options: GroupCommitWriterOptions) {
     this.#store = store;
-    this.#durable = options.durability === 'durable';
+    this.#intervalMs = options.flushIntervalMs;
     this.#maxEntries = options.maxBatchEntries ?? 5000;
-    if (!this.#durable) {
-      this.#timer = setInterval(() => {
-        if (this.#queue.length > 0) this.#kick();
-      }, options.flushIntervalMs);
-      this.#timer.unref();
-    }
   }
 
   get stats(): GroupCommitStats {
@@ -87,7 +81,17 @@ export class GroupCommitWriter {
     this.#queue.push(batch);
     this.#enqueued++;
     this.#queuedEntries += batch.entries.length;
-    if (this.#durable || this.#queuedEntries >= this.#maxEntries) this.#kick();
+    if (this.#queuedEntries >= this.#maxEntries) this.#kick();
+    else if (!this.#running && this.#timer === undefined) this.#schedule();
+  }
+
+  /** A write-behind flush for entries nobody is waiting on yet. */
+  #schedule(): void {
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#kick();
+    }, this.#intervalMs);
+    this.#timer.unref();
   }
 
   /**
@@ -106,7 +110,8 @@ export class GroupCommitWriter {
   /** Flushes everything, stops the timer; later `enqueue` calls throw. Rejects if the last flushes failed. */
   close(): Promise<void> {
     if (this.#closing) return this.#closing;
-    clearInterval(this.#timer);
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
     this.#closing = this.commit();
     return this.#closing;
   }
@@ -115,18 +120,22 @@ export class GroupCommitWriter {
   #kick(): void {
     if (this.#running) return;
     this.#running = true;
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
     setImmediate(() => void this.#loop());
   }
 
   async #loop(): Promise<void> {
     try {
-      while (this.#queue.length > 0) {
-        await this.#flush();
-        if (!this.#durable && !this.#mustDrain()) break;
-      }
+      // One flush for whatever is queued; more only while someone waits (or the queue is over its bound).
+      if (this.#queue.length > 0) await this.#flush();
+      while (this.#queue.length > 0 && this.#mustDrain()) await this.#flush();
     } finally {
       // Set in the same synchronous step as the last queue check, so no enqueue can slip between the two.
       this.#running = false;
+      if (this.#queue.length > 0 && this.#closing === undefined) this.#schedule();
     }
   }
 

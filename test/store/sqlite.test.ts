@@ -57,7 +57,7 @@ describe('SqliteStore', () => {
   it('keeps a consistent file through group commits, close and reopen', async (t) => {
     const path = join(dir, 'integrity.db');
     const store = await openStore({ driver: 'sqlite', path });
-    const writer = new GroupCommitWriter(store, { durability: 'durable', flushIntervalMs: 1000 });
+    const writer = new GroupCommitWriter(store, { flushIntervalMs: 1000 });
     const logs = Array.from({ length: 20 }, () => new Log(uid('int')));
     for (const log of logs) writer.enqueue(log.create(log.turn('t1', [{ type: 'user', text: 'hi' }])));
     await writer.commit();

@@ -56,7 +56,7 @@ const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
 describe('GroupCommitWriter', () => {
   it('writes the sessions enqueued in one tick in one transaction', async () => {
     const store = await spyStore();
-    const writer = new GroupCommitWriter(store, { durability: 'durable', flushIntervalMs: 1000 });
+    const writer = new GroupCommitWriter(store, { flushIntervalMs: 1000 });
     const logs = Array.from({ length: 50 }, () => new Log(uid('tick')));
     for (const log of logs) writer.enqueue(log.create(log.turn('t1', [user('hi')])));
     await writer.commit();
@@ -73,21 +73,21 @@ describe('GroupCommitWriter', () => {
     await writer.close();
   });
 
-  it('commits a lone batch at once in durable mode, without waiting for any timer', async () => {
+  it('commits a lone session at once when it waits, without waiting for any timer', async () => {
     const store = await spyStore();
     // An interval no test would wait for: if the flush depended on it, the append would never come.
-    const writer = new GroupCommitWriter(store, { durability: 'durable', flushIntervalMs: 1e9 });
+    const writer = new GroupCommitWriter(store, { flushIntervalMs: 1e9 });
     const log = new Log(uid('lone'));
     writer.enqueue(log.create(log.turn('t1', [user('hi')])));
-    await store.calls$(1);
-    await writer.commit();
+    await writer.commit(log.sessionId);
+    assert.equal(store.calls.length, 1);
     assert.equal((await store.load(log.sessionId)).length, 3);
     await writer.close();
   });
 
   it('gathers what arrives during a flush into the next one, merging batches of one session in order', async () => {
     const store = await spyStore();
-    const writer = new GroupCommitWriter(store, { durability: 'durable', flushIntervalMs: 1000 });
+    const writer = new GroupCommitWriter(store, { flushIntervalMs: 1000 });
     const first = new Log(uid('first'));
     store.hold();
     writer.enqueue(first.create([first.entry('t1', { type: 'turn_start', agent: 'a' })]));
@@ -124,7 +124,7 @@ describe('GroupCommitWriter', () => {
 
   it('keeps the create of the first batch when one session is merged', async () => {
     const store = await spyStore();
-    const writer = new GroupCommitWriter(store, { durability: 'durable', flushIntervalMs: 1000 });
+    const writer = new GroupCommitWriter(store, { flushIntervalMs: 1000 });
     const log = new Log(uid('merge'));
     const turn = log.turn('t1', [user('a'), user('b')]);
     writer.enqueue(log.create(turn.slice(0, 1), 'agent-m', { k: 1 }));
@@ -138,15 +138,15 @@ describe('GroupCommitWriter', () => {
     await writer.close();
   });
 
-  it('flushes on its interval in relaxed mode, and on close', async (t) => {
-    t.mock.timers.enable({ apis: ['setInterval'] });
+  it('flushes entries nobody waits for after its interval, and on close', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
     const store = await spyStore();
-    const writer = new GroupCommitWriter(store, { durability: 'relaxed', flushIntervalMs: 50 });
+    const writer = new GroupCommitWriter(store, { flushIntervalMs: 50 });
     const log = new Log(uid('relaxed'));
     writer.enqueue(log.create(log.turn('t1', [user('a')])));
     await tick();
     await tick();
-    assert.equal(store.calls.length, 0, 'relaxed mode waits for its interval');
+    assert.equal(store.calls.length, 0, 'write-behind waits for its interval');
     assert.equal(writer.stats.pending, 3);
     t.mock.timers.tick(50);
     await store.calls$(1);
@@ -160,10 +160,10 @@ describe('GroupCommitWriter', () => {
     );
   });
 
-  it('flushes at once in relaxed mode when commit() is called', async (t) => {
-    t.mock.timers.enable({ apis: ['setInterval'] });
+  it('flushes at once when commit() is called, whatever the interval', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
     const store = await spyStore();
-    const writer = new GroupCommitWriter(store, { durability: 'relaxed', flushIntervalMs: 1e9 });
+    const writer = new GroupCommitWriter(store, { flushIntervalMs: 1e9 });
     const log = new Log(uid('relaxed-commit'));
     writer.enqueue(log.create(log.turn('t1', [user('a')])));
     await writer.commit();
@@ -173,7 +173,7 @@ describe('GroupCommitWriter', () => {
 
   it('rejects commit() when its flush fails, and still commits what comes later', async () => {
     const store = await spyStore();
-    const writer = new GroupCommitWriter(store, { durability: 'durable', flushIntervalMs: 1000 });
+    const writer = new GroupCommitWriter(store, { flushIntervalMs: 1000 });
     const boom = new SwiftletError('SWIFTLET_ERR_STORE', 'disk unavailable');
     store.failures.push(boom);
     const lost = new Log(uid('lost'));
@@ -190,7 +190,7 @@ describe('GroupCommitWriter', () => {
 
   it('writes the other sessions of a flush when one session conflicts', async () => {
     const store = await spyStore();
-    const writer = new GroupCommitWriter(store, { durability: 'durable', flushIntervalMs: 1000 });
+    const writer = new GroupCommitWriter(store, { flushIntervalMs: 1000 });
     const seeded = new Log(uid('seeded'));
     await store.append([seeded.create(seeded.turn('t1', [user('a')]))]);
     const stale = new Log(seeded.sessionId);
@@ -211,7 +211,7 @@ describe('GroupCommitWriter', () => {
 
   it('splits a backlog larger than maxBatchEntries into transactions, in order', async () => {
     const store = await spyStore();
-    const writer = new GroupCommitWriter(store, { durability: 'durable', flushIntervalMs: 1000, maxBatchEntries: 5 });
+    const writer = new GroupCommitWriter(store, { flushIntervalMs: 1000, maxBatchEntries: 5 });
     const log = new Log(uid('split'));
     store.hold();
     writer.enqueue(log.create([log.entry('t1', user('0'))]));
@@ -233,7 +233,7 @@ describe('GroupCommitWriter', () => {
     subscribe('swiftlet:store:commit', listener);
     t.after(() => unsubscribe('swiftlet:store:commit', listener));
     const store = await spyStore();
-    const writer = new GroupCommitWriter(store, { durability: 'durable', flushIntervalMs: 1000 });
+    const writer = new GroupCommitWriter(store, { flushIntervalMs: 1000 });
     const a = new Log(uid('diag-a'));
     const b = new Log(uid('diag-b'));
     writer.enqueue(a.create(a.turn('t1', [user('a')])));
