@@ -1,3 +1,9 @@
 export { startGateway, type Gateway, type GatewayExtras } from './server.js';
-export { DEFAULT_SERVER_OPTIONS, type ServerOptions, type ApiKeyOptions, type GatewayContext, type Caller } from './types.js';
+export {
+  DEFAULT_SERVER_OPTIONS,
+  type ServerOptions,
+  type ApiKeyOptions,
+  type GatewayContext,
+  type Caller,
+} from './types.js';
 export { HttpApp, sendJson, sendError, type RequestCtx, type Handler } from './http.js';

@@ -55,7 +55,8 @@ export async function startGateway(
     log,
     draining: () => draining,
     admitTurn: (caller, agent) => {
-      if (draining) throw new SwiftletError('SWIFTLET_ERR_SHUTTING_DOWN', 'the server is shutting down', { retryAfterMs: 1000 });
+      if (draining)
+        throw new SwiftletError('SWIFTLET_ERR_SHUTTING_DOWN', 'the server is shutting down', { retryAfterMs: 1000 });
       return admission.admit(caller, agent);
     },
     checkAgent: (caller, agent) => admission.checkAgent(caller, agent),
@@ -65,7 +66,7 @@ export async function startGateway(
   registerOps(app, context, options.metrics ? extras.metrics : undefined);
   registerNative(app, context);
   registerOpenAi(app, context);
-  registerWebSocket(app, context);
+  const ws = registerWebSocket(app, context);
   if (options.webPage) registerWebPage(app, context);
 
   const server = createServer({ keepAliveTimeout: options.idleTimeoutMs, requestTimeout: 0 }, app.handle);
@@ -93,6 +94,8 @@ export async function startGateway(
     close(opts = {}) {
       closing ??= (async () => {
         draining = true;
+        // Upgraded sockets are not among the connections node:http closes: each closes once its turns have ended.
+        ws.close();
         await runtime.close({ drainMs: opts.drainMs ?? options.drainTimeoutMs });
         server.closeIdleConnections();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

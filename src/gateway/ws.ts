@@ -25,22 +25,16 @@ export interface WebSocketEndpoint {
   close(graceMs?: number): void;
 }
 
-// How often a closing gateway is looked for while sockets are open: the context has no close notification, and an
-// upgraded socket is not among the connections node:http closes, so it would hold `server.close()` open.
-const DRAIN_CHECK_MS = 200;
 const SHUTDOWN_GRACE_MS = 1000;
 
 export function registerWebSocket(app: HttpApp, ctx: GatewayContext, opts: WebSocketOptions = {}): WebSocketEndpoint {
   const heartbeatMs = opts.heartbeatMs ?? 30_000;
   const log = ctx.log.child({ endpoint: WS_PATH });
   const origins = normalizeOrigins(ctx.options.allowedOrigins);
-  const names = ctx.runtime.agents().map((a) => a.name);
-  // Mirrors the runtime's choice for a new session without an agent, which admission needs to know up front.
-  const defaultAgent = names.includes('assistant') ? 'assistant' : (names[0] ?? 'assistant');
+  const defaultAgent = ctx.runtime.defaultAgent();
   const connections = new Set<WsConnection>();
   let server: Promise<WebSocketServer> | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
-  let drainCheck: NodeJS.Timeout | undefined;
   let shuttingDown = false;
 
   const load = async (): Promise<WebSocketServer> => {
@@ -72,13 +66,9 @@ export function registerWebSocket(app: HttpApp, ctx: GatewayContext, opts: WebSo
       connections.delete(conn);
       if (connections.size > 0) return;
       clearInterval(heartbeat);
-      clearInterval(drainCheck);
-      heartbeat = drainCheck = undefined;
+      heartbeat = undefined;
     });
     heartbeat ??= setInterval(beat, heartbeatMs).unref();
-    drainCheck ??= setInterval(() => {
-      if (ctx.draining() && !shuttingDown) shutdown(SHUTDOWN_GRACE_MS);
-    }, DRAIN_CHECK_MS).unref();
     if (shuttingDown) conn.closeWhenIdle(CLOSE_GOING_AWAY, 'server shutting down', SHUTDOWN_GRACE_MS);
   };
 

@@ -251,7 +251,7 @@ export class Runtime {
     const now = Date.now();
     const info = {
       id: sessionId,
-      agent: req.agent ?? this.#defaultAgent(),
+      agent: req.agent ?? this.defaultAgent(),
       createdAt: now,
       updatedAt: now,
       lastSeq: 0,
@@ -272,7 +272,7 @@ export class Runtime {
         const entries = await this.store.load(sessionId);
         rec = recordFrom(info, entries);
       } else {
-        const agent = req.agent ?? this.#defaultAgent();
+        const agent = req.agent ?? this.defaultAgent();
         const now = Date.now();
         rec = {
           info: { id: sessionId, agent, createdAt: now, updatedAt: now, lastSeq: 0, metadata: req.metadata ?? {} },
@@ -301,11 +301,27 @@ export class Runtime {
     return rec;
   }
 
-  #defaultAgent(): string {
+  /** The agent a new session gets when none is named: `assistant` if configured, else the first one. */
+  defaultAgent(): string {
     return this.#agents.has('assistant') ? 'assistant' : this.#agents.keys().next().value!;
   }
 
   // --- sessions -------------------------------------------------------------------------------------------------
+
+  /** Creates an empty session now (committed before this resolves), so every instance sharing the store sees it. */
+  async createSession(opts: { agent?: string; metadata?: { [key: string]: JSONValue } } = {}): Promise<SessionInfo> {
+    if (this.#closing) throw new SwiftletError('SWIFTLET_ERR_SHUTTING_DOWN', 'the runtime is shutting down');
+    const agent = opts.agent ?? this.defaultAgent();
+    if (!this.#agents.has(agent)) {
+      throw new SwiftletError('SWIFTLET_ERR_AGENT_NOT_FOUND', `no agent named "${agent}"`, { field: 'agent' });
+    }
+    const id = newId('ses');
+    const now = Date.now();
+    const metadata = opts.metadata ?? {};
+    this.#writer.enqueue({ sessionId: id, create: { agent, metadata, createdAt: now }, entries: [] });
+    await this.#writer.commit(id);
+    return { id, agent, createdAt: now, updatedAt: now, lastSeq: 0, metadata };
+  }
 
   async getSession(sessionId: string): Promise<SessionInfo | undefined> {
     const hot = this.#cache.get(sessionId);

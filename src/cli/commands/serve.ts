@@ -2,7 +2,7 @@
 // server.drainTimeoutMs to finish, the rest are interrupted (and recorded so), the store is flushed and closed.
 import { SwiftletError } from '../../core/index.js';
 import { startGateway, type ServerOptions } from '../../gateway/index.js';
-import { createLogger } from '../../obs/index.js';
+import { createLogger, startObservability } from '../../obs/index.js';
 import { createRuntime } from '../../runtime/index.js';
 import { EXIT, intOpt, stringOpt, type Command, type CommandContext } from '../command.js';
 import { loadCliConfig } from '../runtime-setup.js';
@@ -47,10 +47,12 @@ const command: Command = {
     };
     const log = createLogger({ level: flags.level ?? config.logging.level });
     const runtime = await createRuntime({ config: loaded });
+    const obs = options.metrics ? startObservability({ stats: () => runtime.stats }) : undefined;
     let gateway;
     try {
-      gateway = await startGateway(runtime, options, log);
+      gateway = await startGateway(runtime, options, log, obs ? { metrics: () => obs.metrics() } : {});
     } catch (err) {
+      obs?.close();
       await runtime.close();
       throw err;
     }
@@ -62,6 +64,7 @@ const command: Command = {
     });
     log.info({ signal, drainMs: options.drainTimeoutMs }, 'shutting down');
     await gateway.close();
+    obs?.close();
     log.info('stopped');
     // Anything still holding the event loop open (a stuck socket) must not keep a stopped server alive.
     setTimeout(() => process.exit(EXIT.ok), 2000).unref();

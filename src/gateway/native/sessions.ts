@@ -1,4 +1,4 @@
-import { SwiftletError, isValidSessionId, newId, type SessionInfo } from '../../core/index.js';
+import { SwiftletError, isValidSessionId, type SessionInfo } from '../../core/index.js';
 import type { Runtime } from '../../runtime/index.js';
 import { sendJson, type HttpApp, type RequestCtx } from '../http.js';
 import type { Caller, GatewayContext } from '../types.js';
@@ -31,13 +31,8 @@ export function registerSessions(app: HttpApp, ctx: GatewayContext): void {
     if (ctx.draining()) {
       throw new SwiftletError('SWIFTLET_ERR_SHUTTING_DOWN', 'the server is shutting down', { retryAfterMs: 1000 });
     }
-    const id = newId('ses');
-    const createdAt = Date.now();
-    const metadata = body.metadata ?? {};
-    // Written at once, so the session exists for every instance sharing the store; its first turn appends after it.
-    await runtime.store.append([{ sessionId: id, create: { agent, metadata, createdAt }, entries: [] }]);
-    const created = sessionView({ id, agent, createdAt, updatedAt: createdAt, lastSeq: 0, metadata });
-    sendJson(c.res, 201, created, { location: `/v1/sessions/${id}` });
+    const info = await runtime.createSession({ agent, metadata: body.metadata ?? {} });
+    sendJson(c.res, 201, sessionView(info), { location: `/v1/sessions/${info.id}` });
   });
 
   app.route('GET', '/v1/sessions', async (c) => {
@@ -95,8 +90,7 @@ export function registerSessions(app: HttpApp, ctx: GatewayContext): void {
 function defaultAgent(ctx: GatewayContext, caller: Caller): string {
   const allowed = caller.key?.agents;
   if (allowed && allowed.length > 0) return allowed[0]!;
-  const names = ctx.runtime.agents().map((a) => a.name);
-  return names.includes('assistant') ? 'assistant' : (names[0] ?? 'assistant');
+  return ctx.runtime.defaultAgent();
 }
 
 function cursorOpt(cursor: string | undefined): { cursor?: string } {
