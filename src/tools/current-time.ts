@@ -29,36 +29,53 @@ export function createCurrentTimeTool(options: { timeoutMs?: number; now?: () =>
   });
 }
 
-export function currentTime(ms: number, timezone: string): CurrentTime {
-  let parts: Intl.DateTimeFormat;
+interface Formatters {
+  parts: Intl.DateTimeFormat;
+  readable: Intl.DateTimeFormat;
+}
+
+// Building an Intl.DateTimeFormat costs far more than formatting with one: keep one pair per time zone. The cache is
+// bounded because the time zone comes from the model.
+const formatters = new Map<string, Formatters>();
+const MAX_CACHED_ZONES = 256;
+
+function formattersFor(timezone: string): Formatters {
+  let f = formatters.get(timezone);
+  if (f) return f;
   try {
-    parts = new Intl.DateTimeFormat('en-US', {
-      timeZone: timezone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      timeZoneName: 'longOffset',
-    });
+    f = {
+      parts: new Intl.DateTimeFormat('en-US', {
+        timeZone: timezone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+        timeZoneName: 'longOffset',
+      }),
+      readable: new Intl.DateTimeFormat('en-US', { timeZone: timezone, dateStyle: 'full', timeStyle: 'long' }),
+    };
   } catch {
     throw new SwiftletError(
       'SWIFTLET_ERR_TOOL_FAILED',
       `unknown time zone ${JSON.stringify(timezone)}: use an IANA name such as "UTC", "Europe/Berlin", "America/New_York"`,
     );
   }
+  if (formatters.size >= MAX_CACHED_ZONES) formatters.delete(formatters.keys().next().value!);
+  formatters.set(timezone, f);
+  return f;
+}
+
+export function currentTime(ms: number, timezone: string): CurrentTime {
+  const { parts, readable: readableFormat } = formattersFor(timezone);
   const date = new Date(ms);
   const p: Record<string, string> = {};
   for (const part of parts.formatToParts(date)) p[part.type] = part.value;
   // longOffset is "GMT+05:30", or plain "GMT" at offset zero.
   const offset = p.timeZoneName === 'GMT' ? '+00:00' : (p.timeZoneName ?? 'GMT+00:00').slice(3);
-  const readable = new Intl.DateTimeFormat('en-US', {
-    timeZone: timezone,
-    dateStyle: 'full',
-    timeStyle: 'long',
-  }).format(date);
+  const readable = readableFormat.format(date);
   return {
     iso: `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}${offset}`,
     utc: date.toISOString(),
