@@ -3,15 +3,20 @@ import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { rmSync, chmodSync, readFileSync } from 'node:fs';
 
+// `--outdir DIR` bundles elsewhere (tests run the real bundle); `--no-types` skips the declaration files.
+const args = process.argv.slice(2);
+const outdir = args.includes('--outdir') ? args[args.indexOf('--outdir') + 1] : 'dist';
+const withTypes = !args.includes('--no-types');
+
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+rmSync(outdir, { recursive: true, force: true });
 
 const requireShim =
   "import { createRequire as __swiftletCreateRequire } from 'node:module'; const require = __swiftletCreateRequire(import.meta.url);";
 
 await build({
   entryPoints: { cli: 'src/cli/main.ts', index: 'src/index.ts' },
-  outdir: 'dist',
+  outdir,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -24,5 +29,9 @@ await build({
   banner: { js: requireShim },
   logLevel: 'warning',
 });
-chmodSync(new URL('../dist/cli.js', import.meta.url), 0o755);
-execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+chmodSync(`${outdir}/cli.js`, 0o755);
+if (withTypes) {
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+    stdio: 'inherit',
+  });
+}

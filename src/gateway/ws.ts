@@ -38,8 +38,11 @@ export function registerWebSocket(app: HttpApp, ctx: GatewayContext, opts: WebSo
   let shuttingDown = false;
 
   const load = async (): Promise<WebSocketServer> => {
-    const { WebSocketServer } = await import('ws');
-    return new WebSocketServer({ noServer: true, maxPayload: ctx.options.bodyLimitBytes, clientTracking: false });
+    // A bundled chunk exposes a CommonJS module as `default` only; Node's own loader gives named exports too.
+    type Ws = { WebSocketServer: typeof WebSocketServer };
+    const m = (await import('ws')) as unknown as Ws & { default?: Ws };
+    const Server = m.WebSocketServer ?? m.default!.WebSocketServer;
+    return new Server({ noServer: true, maxPayload: ctx.options.bodyLimitBytes, clientTracking: false });
   };
 
   const beat = (): void => {

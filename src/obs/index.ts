@@ -42,7 +42,7 @@ export function startObservability(opts: ObservabilityOptions = {}): Observabili
     async metrics() {
       const sample = sampler.take();
       // The first scrape decides which readings exist (a stats source without `writer` shows no pending gauge).
-      registry ??= import('prom-client').then((prom) => buildRegistry(prom, events.describe(), sample));
+      registry ??= import('prom-client').then((m) => buildRegistry(cjs(m), events.describe(), sample));
       const reg = await registry;
       return { contentType: reg.contentType, body: await reg.metrics() };
     },
@@ -54,4 +54,12 @@ export function startObservability(opts: ObservabilityOptions = {}): Observabili
       events.clearOpenTurns();
     },
   };
+}
+
+/**
+ * A CommonJS module loaded with `import()`: Node gives named exports, a bundled chunk only `default`. Either way,
+ * the module object.
+ */
+function cjs<T extends object>(m: T): T {
+  return (m as { default?: T }).default ?? m;
 }
