@@ -44,7 +44,8 @@ function compile(def: AgentDefinition): CompiledAgent {
     ...(def.temperature === undefined ? {} : { temperature: def.temperature }),
     ...(def.maxTokens === undefined ? {} : { maxTokens: def.maxTokens }),
   };
-  return { def, tools, toolNames: def.tools.length === 0 ? '(none)' : [...tools.keys()].join(', '), request };
+  const toolNames = def.tools.length === 0 ? '(none)' : [...tools.keys()].join(', ');
+  return { def, tools, toolNames, request, wholeRequest: { ...request, stream: false } };
 }
 
 /** The driver: takes steps until one ends the turn. */

@@ -22,6 +22,8 @@ export interface CompiledAgent {
   readonly tools: ReadonlyMap<string, Tool>;
   readonly toolNames: string;
   readonly request: Omit<ModelRequest, 'messages'>;
+  /** The same, asking for whole answers rather than streams. */
+  readonly wholeRequest: Omit<ModelRequest, 'messages'>;
 }
 
 /** One turn in progress. */
@@ -68,7 +70,8 @@ async function* streamAnswer(turn: Turn): AsyncGenerator<TurnEvent, Answer> {
   let usage = emptyUsage();
   let finish: { reason: FinishReason; providerState?: JSONValue } | undefined;
   try {
-    const request: ModelRequest = { ...agent.request, messages: turn.messages };
+    const base = input.stream === false ? agent.wholeRequest : agent.request;
+    const request: ModelRequest = { ...base, messages: turn.messages };
     for await (const event of agent.def.model.stream(request, input.signal)) {
       switch (event.type) {
         case 'text-delta':

@@ -33,6 +33,11 @@ export interface TurnInput {
   signal: AbortSignal;
   state: SessionState;
   /**
+   * Ask the model for streamed answers (default true). False when nobody watches the turn's events as they happen:
+   * the same events still arrive, each answer's at once, and the provider does less work.
+   */
+  stream?: boolean;
+  /**
    * Called with each entry the turn adds, in order, as soon as it is final: the user input first, then each
    * assistant reply (with its toolCalls) and tool results. (turn_start, state and turn_end are recorded by the caller.)
    */

@@ -34,6 +34,11 @@ export class TurnEvents implements AsyncIterable<TurnEvent> {
     if (!this.#attached) this.#resultOnly = true;
   }
 
+  /** True while nobody reads the events as they happen: the caller only awaits `result`. */
+  get resultOnly(): boolean {
+    return this.#resultOnly;
+  }
+
   /** Adds an event; resolves when there is room again (immediately unless a slow reader is attached). */
   push(event: TurnEvent): Promise<void> | undefined {
     if (this.#resultOnly || this.#done) return undefined;

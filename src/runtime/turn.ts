@@ -84,7 +84,18 @@ export async function executeTurn(
 
   let end: TurnEndEvent;
   try {
-    const it = spec.agent.run({ sessionId, turnId, input: spec.input, history, signal: spec.signal, state, record });
+    // Nobody watches the events as they happen: whole answers cost the provider and us less than streams.
+    const stream = !events.resultOnly;
+    const it = spec.agent.run({
+      sessionId,
+      turnId,
+      input: spec.input,
+      history,
+      signal: spec.signal,
+      state,
+      record,
+      stream,
+    });
     for (;;) {
       const step = await it.next();
       if (step.done) {
