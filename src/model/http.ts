@@ -1,20 +1,16 @@
 // The HTTP layer shared by every provider adapter: one undici pool per provider, per-attempt deadlines, retries with
 // backoff, and cancellation. `undici`'s dispatcher API is used directly: about half the cost of WHATWG fetch.
 import { Pool } from 'undici';
-import type { Dispatcher } from 'undici';
 import { abortError, SwiftletError } from '../core/index.js';
 import type { ModelEvent } from '../core/index.js';
 import type { Decoder } from './decoder.js';
 import { modelRequestChannel, modelResponseChannel } from './diagnostics.js';
 import type { ModelRequestMessage, ModelResponseMessage } from './diagnostics.js';
-import { flattenHeaders, httpError, transportFailure } from './http-errors.js';
+import { Exchange } from './exchange.js';
+import { transportFailure } from './http-errors.js';
 import type { Failure } from './http-errors.js';
 import { retryDelay, sleep } from './retry.js';
-import { AttemptTimers } from './timers.js';
 import type { ProviderOptions } from './types.js';
-
-/** Error bodies are kept for diagnosis, not in full: a proxy's HTML error page can be large. */
-export const MAX_ERROR_BODY = 8 * 1024;
 
 export interface ModelCall {
   /** Path on the provider's origin, query included. */
@@ -82,12 +78,10 @@ export class ProviderHttp {
     attempt: number,
   ): AsyncGenerator<ModelEvent, Failure | undefined> {
     const provider = this.#options.name;
-    // One controller per attempt, fed by the caller's signal and by our timers. A listener removed in `finally`
-    // (rather than AbortSignal.any) leaves nothing attached to a long-lived caller signal after the attempt.
-    const controller = new AbortController();
-    const forward = (): void => controller.abort(signal.reason);
+    const exchange = new Exchange(provider, this.#options.timeouts, newDecoder);
+    // Removed in `finally`, so nothing stays attached to a long-lived caller signal after the attempt.
+    const forward = (): void => exchange.abort(signal.reason);
     signal.addEventListener('abort', forward, { once: true });
-    const timers = new AttemptTimers(provider, this.#options.timeouts, controller);
     const started = performance.now();
     if (modelRequestChannel.hasSubscribers) {
       modelRequestChannel.publish({
@@ -97,85 +91,47 @@ export class ProviderHttp {
         stream: call.stream,
       } satisfies ModelRequestMessage);
     }
-    let status: number | undefined;
     let yielded = false;
-    let done = false;
     let published = false;
     const publish = (error: SwiftletError | undefined): void => {
       published = true;
-      this.#publishResponse(call, attempt, started, status, error);
+      this.#publishResponse(call, attempt, started, exchange.status, error);
     };
     try {
-      const response = await this.#pool.request({
-        method: 'POST',
-        path: call.path,
-        headers: call.headers,
-        body: call.body,
-        signal: controller.signal,
-      });
-      status = response.statusCode;
-      if (status < 200 || status >= 300) {
-        const error = await this.#readError(response, timers);
-        done = true;
-        publish(error);
-        return { error, retry: error.retryable };
-      }
-      const decoder = newDecoder();
-      for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-        timers.chunk();
-        const events = decoder.push(chunk);
-        for (let i = 0; i < events.length; i++) {
-          // The caller may abort while holding an event: stop at once rather than deliver the rest of the chunk.
-          if (controller.signal.aborted) throw controller.signal.reason;
+      this.#pool.dispatch({ method: 'POST', path: call.path, headers: call.headers, body: call.body }, exchange);
+      for (;;) {
+        // Also after an abort while the caller held an event: nothing more is delivered.
+        exchange.check();
+        const event = exchange.next();
+        if (event !== undefined) {
           yielded = true;
-          yield events[i]!;
+          yield event;
+          continue;
         }
-        timers.waiting();
+        if (exchange.done) break;
+        await exchange.more();
       }
-      timers.clear();
-      done = true;
-      const last = decoder.end();
-      for (let i = 0; i < last.length; i++) {
-        if (controller.signal.aborted) throw controller.signal.reason;
-        yielded = true;
-        yield last[i]!;
-      }
-      publish(undefined);
-      return undefined;
+      const failure = exchange.httpFailure;
+      publish(failure?.error);
+      return failure;
     } catch (err) {
-      const failure = this.#classify(err, signal, controller.signal, yielded);
+      const failure = this.#classify(err, signal, yielded);
       publish(failure.error);
       return failure;
     } finally {
-      timers.clear();
       signal.removeEventListener('abort', forward);
-      // Covers early exits (the caller stopped iterating, the decoder threw): the socket is closed, not drained.
-      if (!done) controller.abort();
+      // Covers early exits (the caller stopped iterating): the socket is closed, not drained.
+      exchange.close();
       // The caller stopped iterating: the attempt still ends for observers.
       if (!published) publish(undefined);
     }
   }
 
-  #classify(err: unknown, signal: AbortSignal, attemptSignal: AbortSignal, yielded: boolean): Failure {
+  #classify(err: unknown, signal: AbortSignal, yielded: boolean): Failure {
     if (signal.aborted) return { error: abortError(signal), retry: false };
-    const reason: unknown = attemptSignal.reason;
-    if (attemptSignal.aborted && SwiftletError.isInstance(reason)) return { error: reason, retry: false };
+    // Our own timeouts and the decoders' verdicts on a broken answer: another attempt would not help.
     if (SwiftletError.isInstance(err)) return { error: err, retry: false };
     return transportFailure(this.#options.name, err, yielded, this.#options.timeouts.connectMs);
-  }
-
-  async #readError(response: Dispatcher.ResponseData, timers: AttemptTimers): Promise<SwiftletError> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of response.body as AsyncIterable<Buffer>) {
-      timers.chunk();
-      chunks.push(chunk);
-      size += chunk.byteLength;
-      if (size >= MAX_ERROR_BODY) break; // leaving the loop destroys the rest of the body
-      timers.waiting();
-    }
-    const body = Buffer.concat(chunks).subarray(0, MAX_ERROR_BODY).toString('utf8');
-    return httpError(this.#options.name, response.statusCode, flattenHeaders(response.headers), body);
   }
 
   #publishResponse(

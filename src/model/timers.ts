@@ -1,6 +1,7 @@
-// The deadlines of one attempt. Three timers at most, whatever the answer's length: the idle timer is re-armed with
-// `refresh()` between chunks instead of being replaced. When one fires it aborts the attempt's controller with a
-// timeout error naming itself, which cancels the HTTP request at once.
+// The deadlines of one attempt (first token, idle, total) on ONE timer, armed for the nearest of them. Moving a
+// deadline later (the idle clock restarting at every chunk) only updates a number: the timer fires early, finds
+// nothing due and re-arms, at most once per idle period. When a deadline passes, the attempt is aborted with a
+// timeout error naming it, which cancels the HTTP request at once.
 import { timeoutError } from './http-errors.js';
 import type { TimeoutName } from './http-errors.js';
 import type { ProviderTimeouts } from './types.js';
@@ -12,54 +13,83 @@ function enabled(ms: number): boolean {
 export class AttemptTimers {
   readonly #provider: string;
   readonly #timeouts: ProviderTimeouts;
-  readonly #controller: AbortController;
-  #firstToken: NodeJS.Timeout | undefined;
-  #idle: NodeJS.Timeout | undefined;
-  #total: NodeJS.Timeout | undefined;
-  /** True while the caller holds an event: time spent there is not the provider's silence. */
+  readonly #abort: (reason: unknown) => void;
+  #firstTokenAt: number;
+  #idleAt = Infinity;
+  readonly #totalAt: number;
+  #timer: NodeJS.Timeout | undefined;
+  /** When the timer fires (Infinity: not armed). */
+  #armedAt = Infinity;
+  /** True while the caller holds events: time spent there is not the provider's silence. */
   #held = false;
+  #cleared = false;
 
-  constructor(provider: string, timeouts: ProviderTimeouts, controller: AbortController) {
+  constructor(provider: string, timeouts: ProviderTimeouts, abort: (reason: unknown) => void) {
     this.#provider = provider;
     this.#timeouts = timeouts;
-    this.#controller = controller;
-    if (enabled(timeouts.firstTokenMs)) {
-      this.#firstToken = setTimeout(() => this.#fire('first-token', timeouts.firstTokenMs), timeouts.firstTokenMs);
-    }
-    if (enabled(timeouts.totalMs)) {
-      this.#total = setTimeout(() => this.#fire('total', timeouts.totalMs), timeouts.totalMs);
-    }
+    this.#abort = abort;
+    const now = performance.now();
+    this.#firstTokenAt = enabled(timeouts.firstTokenMs) ? now + timeouts.firstTokenMs : Infinity;
+    this.#totalAt = enabled(timeouts.totalMs) ? now + timeouts.totalMs : Infinity;
+    this.#arm(now);
   }
 
   /** A chunk of the answer arrived; the caller is about to handle the events it holds. */
   chunk(): void {
     this.#held = true;
-    if (this.#firstToken !== undefined) {
-      clearTimeout(this.#firstToken);
-      this.#firstToken = undefined;
-      const idleMs = this.#timeouts.idleMs;
-      if (enabled(idleMs)) this.#idle = setTimeout(() => this.#onIdle(), idleMs);
+    if (this.#firstTokenAt !== Infinity) {
+      this.#firstTokenAt = Infinity;
+      this.#restartIdle();
     }
   }
 
   /** Waiting for the provider again: the idle clock restarts now. */
   waiting(): void {
     this.#held = false;
-    this.#idle?.refresh();
+    if (this.#firstTokenAt === Infinity) this.#restartIdle();
   }
 
   clear(): void {
-    clearTimeout(this.#firstToken);
-    clearTimeout(this.#idle);
-    clearTimeout(this.#total);
+    this.#cleared = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#armedAt = Infinity;
   }
 
-  #onIdle(): void {
-    // Fired while the caller was busy: `waiting()` will re-arm it (refresh restarts a timer that has fired).
-    if (!this.#held) this.#fire('idle', this.#timeouts.idleMs);
+  #restartIdle(): void {
+    const idleMs = this.#timeouts.idleMs;
+    if (!enabled(idleMs)) return;
+    const now = performance.now();
+    this.#idleAt = now + idleMs;
+    // While the caller holds events the idle clock does not run; `waiting()` arms it.
+    if (!this.#held && this.#idleAt < this.#armedAt) this.#arm(now);
   }
 
-  #fire(name: TimeoutName, ms: number): void {
-    this.#controller.abort(timeoutError(this.#provider, name, ms));
+  /** Arms the timer for the nearest deadline still in force. */
+  #arm(now: number): void {
+    if (this.#cleared) return;
+    const at = Math.min(this.#firstTokenAt, this.#totalAt, this.#held ? Infinity : this.#idleAt);
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#armedAt = at;
+    if (at === Infinity) return;
+    this.#timer = setTimeout(() => this.#fire(), Math.max(1, at - now));
+  }
+
+  #fire(): void {
+    this.#timer = undefined;
+    this.#armedAt = Infinity;
+    const now = performance.now();
+    const t = this.#timeouts;
+    if (this.#totalAt <= now) this.#expire('total', t.totalMs);
+    else if (this.#firstTokenAt <= now) this.#expire('first-token', t.firstTokenMs);
+    // Passed while the caller was busy: `waiting()` restarts the idle clock.
+    else if (this.#idleAt <= now && !this.#held) this.#expire('idle', t.idleMs);
+    else this.#arm(now);
+  }
+
+  #expire(name: TimeoutName, ms: number): void {
+    this.clear();
+    this.#abort(timeoutError(this.#provider, name, ms));
   }
 }
