@@ -9,10 +9,11 @@ import { spawnCli, type CliSpec } from './child.js';
 import { fetchLoopContender } from './baselines/fetch-loop.js';
 import { createSwiftletRuntime } from './contenders/swiftlet.js';
 import type { ContenderOptions } from './contender.js';
+import { PROBE_ENV } from './roles.js';
 import { FINAL_TEXT, turnInput } from './workload.js';
 
 /** Set in the child's environment; the bench command then runs `memoryProbe` and prints its result as JSON. */
-export const PROBE_ENV = 'SWIFTLET_BENCH_MEMORY_PROBE';
+export { PROBE_ENV };
 
 export interface MemoryProbeArgs {
   mockUrl: string;

@@ -16,10 +16,12 @@ export interface MockProcess {
 
 const START_DEADLINE_MS = 30_000;
 
-export async function startMockProcess(cli: CliSpec, dir: string): Promise<MockProcess> {
+/** `latencyMs` delays every answer (the whole JSON body, or a stream's first token) by that much. */
+export async function startMockProcess(cli: CliSpec, dir: string, latencyMs = 0): Promise<MockProcess> {
   const script = join(dir, 'mock-script.json');
   writeFileSync(script, JSON.stringify(MOCK_SCRIPT));
-  const child = spawnCli(cli, ['mock-llm', '--port', '0', '--script', script, '--json'], {
+  const latency = latencyMs > 0 ? ['--first-token-ms', String(latencyMs)] : [];
+  const child = spawnCli(cli, ['mock-llm', '--port', '0', '--script', script, '--json', ...latency], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -43,12 +43,12 @@ export function floorContender(o: ContenderOptions): Contender {
   };
 }
 
-interface Appender {
+export interface Appender {
   append(sessionId: string, messages: readonly ChatMessage[]): void;
   close(): void;
 }
 
-function sqliteAppender(path: string): Appender {
+export function sqliteAppender(path: string): Appender {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');

@@ -1,0 +1,145 @@
+// The servers under load: `swiftlet serve` with a generated config (the `turn` agent, durable SQLite by default or a
+// fresh PostgreSQL schema) and the HTTP floor. Each reports its resident memory (and heap, when it can tell).
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Pool } from 'undici';
+import type { CliSpec } from '../child.js';
+import { rssBytes } from '../proc.js';
+import { CHILD_ENV, type ChildSpec } from '../roles.js';
+import { HISTORY_WINDOW, INSTRUCTIONS, MAX_STEPS, MODEL_IDS } from '../workload.js';
+import { startUrlProcess, type UrlProc } from './processes.js';
+
+export const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface ServerSpec {
+  mockUrl: string;
+  dir: string;
+  store: 'sqlite' | 'postgres';
+  durability: 'durable' | 'relaxed';
+  /** Write a V8 CPU profile of the server into this directory when it stops. */
+  cpuProfDir?: string;
+}
+
+export interface ServerProc extends UrlProc {
+  /** Resident memory and V8 heap in bytes; NaN when unknown. */
+  memory(): Promise<{ rssBytes: number; heapUsedBytes: number }>;
+}
+
+/** A unique schema name, so runs never meet each other's tables; dropped by `dropSchema`. */
+export function benchSchema(): string {
+  return `swiftlet_bench_${process.pid}_${randomBytes(4).toString('hex')}`;
+}
+
+export function serverConfig(s: ServerSpec, schema?: string): object {
+  const storage =
+    s.store === 'sqlite'
+      ? { driver: 'sqlite', path: join(s.dir, 'swiftlet.db'), durability: s.durability }
+      : { driver: 'postgres', url: PG_URL, schema, durability: s.durability };
+  return {
+    providers: { mock: { type: 'openai', baseUrl: `${s.mockUrl}/v1`, apiKey: 'bench', retries: { max: 0 } } },
+    agents: {
+      assistant: {
+        model: `mock/${MODEL_IDS.swiftlet}`,
+        instructions: INSTRUCTIONS,
+        tools: ['current_time'],
+        historyWindow: HISTORY_WINDOW,
+        maxSteps: MAX_STEPS,
+      },
+    },
+    storage,
+    server: { metrics: true },
+  };
+}
+
+export async function startSwiftletServer(cli: CliSpec, s: ServerSpec, schema?: string): Promise<ServerProc> {
+  const file = join(s.dir, 'swiftlet.yaml');
+  // JSON is YAML (flow style): the server parses it as it parses any swiftlet.yaml.
+  writeFileSync(file, JSON.stringify(serverConfig(s, schema), null, 2));
+  const prof = s.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', s.cpuProfDir];
+  const proc = await startUrlProcess(cli, ['serve', '--config', file, '--port', '0', '--log-level', 'warn', '--json'], {
+    name: `swiftlet serve (${s.store} ${s.durability})`,
+    nodeFlags: prof,
+  });
+  const pool = new Pool(proc.url, { connections: 1 });
+  return {
+    ...proc,
+    async memory() {
+      const res = await pool.request({ method: 'GET', path: '/metrics' });
+      const text = await res.body.text();
+      const gauge = (name: string): number => {
+        const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+        return m ? Number(m[1]) : Number.NaN;
+      };
+      return {
+        rssBytes: gauge('swiftlet_process_resident_memory_bytes'),
+        heapUsedBytes: gauge('swiftlet_process_heap_used_bytes'),
+      };
+    },
+    async close() {
+      await pool.close();
+      await proc.close();
+    },
+  };
+}
+
+export async function startFloorServer(
+  cli: CliSpec,
+  s: Pick<ServerSpec, 'mockUrl' | 'dir' | 'cpuProfDir'>,
+): Promise<ServerProc> {
+  const spec: ChildSpec = { role: 'http-floor', args: { mockUrl: s.mockUrl, dir: s.dir } };
+  const prof = s.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', s.cpuProfDir];
+  const proc = await startUrlProcess(cli, ['bench', 'http-floor'], {
+    name: 'the HTTP floor',
+    nodeFlags: prof,
+    env: { ...process.env, [CHILD_ENV]: JSON.stringify(spec) },
+  });
+  const pool = new Pool(proc.url, { connections: 1 });
+  return {
+    ...proc,
+    async memory() {
+      const res = await pool.request({ method: 'GET', path: '/memory' });
+      const usage = (await res.body.json()) as { heapUsed: number };
+      return { rssBytes: rssBytes(proc.pid), heapUsedBytes: usage.heapUsed };
+    },
+    async close() {
+      await pool.close();
+      await proc.close();
+    },
+  };
+}
+
+/** Creates `n` sessions through the native API (turns on the native route need an existing session). */
+export async function createSessions(url: string, n: number): Promise<string[]> {
+  const pool = new Pool(url, { connections: 8 });
+  try {
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const res = await pool.request({
+        method: 'POST',
+        path: '/v1/sessions',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ agent: 'assistant' }),
+      });
+      const body = (await res.body.json()) as { id?: string };
+      if (res.statusCode !== 201 || typeof body.id !== 'string') {
+        throw new Error(`POST /v1/sessions answered ${res.statusCode}: ${JSON.stringify(body)}`);
+      }
+      ids.push(body.id);
+    }
+    return ids;
+  } finally {
+    await pool.close();
+  }
+}
+
+export async function dropSchema(schema: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
