@@ -179,6 +179,27 @@ describe('cli', () => {
     assert.match(r.stderr, /resume with: swiftlet chat -s ses_/);
   });
 
+  test('chat: Ctrl-C interrupts the running turn and the chat goes on', async (t) => {
+    const dir = tempDir(t);
+    const config = writeConfig(dir, mock.url);
+    mock.reset();
+    mock.configure({ script: [], tokenDelayMs: 20, outputTokens: 400 });
+    let out = '';
+    const r = await runCli(['chat', '--config', config, '-s', 'chat-int'], {
+      input: 'tell me a long story\n/session\n',
+      onSpawn: (child) => {
+        child.stdout!.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.split(' ').length > 4 && !child.killed) child.kill('SIGINT');
+        });
+      },
+    });
+    mock.configure({ tokenDelayMs: 0, outputTokens: 5 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /\[interrupted\]/);
+    assert.match(r.stderr, /session chat-int\n/, 'the next line was still read after the interrupt');
+  });
+
   test('with no config and no API key, the default agent runs on the built-in mock and warns loudly', async (t) => {
     const dir = tempDir(t);
     const r = await runCli(['run', 'hello there'], { cwd: dir });

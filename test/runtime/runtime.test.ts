@@ -290,3 +290,32 @@ describe('ephemeral turns', () => {
     }
   });
 });
+
+describe('periodic pruning', () => {
+  test('the runtime prunes on its interval when storage.pruning is configured', async () => {
+    const mock = await startMockLlm({});
+    try {
+      const rt = await createRuntime({
+        config: testConfig({
+          mockUrl: mock.url,
+          storage: '{ driver: memory, pruning: { maxMessages: 2, intervalMs: 20 } }',
+        }),
+      });
+      for (const input of ['one', 'two', 'three']) await rt.run({ sessionId: 'p', input }).result;
+      const deadline = Date.now() + 5000;
+      let messages = Infinity;
+      while (Date.now() < deadline) {
+        const entries = await rt.store.load('p');
+        messages = entries.filter((e) => e.type === 'user' || e.type === 'assistant').length;
+        if (messages <= 2) break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.equal(messages, 2, 'only the newest turn is left');
+      const texts = (await rt.store.load('p')).filter((e) => e.type === 'user').map((e) => e.type === 'user' && e.text);
+      assert.deepEqual(texts, ['three']);
+      await rt.close();
+    } finally {
+      await mock.close();
+    }
+  });
+});
