@@ -1,7 +1,7 @@
 import { channel } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import type { ToolCall } from '../core/index.js';
-import type { SessionState, Tool } from '../tools/index.js';
+import type { SessionState, Tool, ToolContext } from '../tools/index.js';
 
 export type ToolOutcome = 'ok' | 'error' | 'invalid_args' | 'unknown_tool' | 'timeout' | 'interrupted';
 
@@ -42,7 +42,7 @@ export async function runToolCall(
     toolStart.publish({ tool: call.name, callId: call.id, sessionId: scope.sessionId, turnId: scope.turnId });
   }
   const result = tool
-    ? await attempt(tool, call, scope)
+    ? await attempt(tool, call, scope, started)
     : fail('unknown_tool', `unknown tool "${call.name}"; available tools: ${available}`);
   if (toolEnd.hasSubscribers) {
     toolEnd.publish({
@@ -61,7 +61,7 @@ function fail(outcome: ToolOutcome, output: string): ToolCallResult {
   return { output, isError: true, outcome };
 }
 
-async function attempt(tool: Tool, call: ToolCall, scope: ToolCallScope): Promise<ToolCallResult> {
+async function attempt(tool: Tool, call: ToolCall, scope: ToolCallScope, started: number): Promise<ToolCallResult> {
   if (scope.signal.aborted) return interruptedResult();
   let raw: unknown = {};
   const text = call.arguments.trim();
@@ -77,26 +77,29 @@ async function attempt(tool: Tool, call: ToolCall, scope: ToolCallScope): Promis
   if (!parsed.ok) return fail('invalid_args', `invalid arguments for ${tool.name}: ${parsed.error}`);
 
   const timeoutMs = tool.timeoutMs ?? scope.defaultTimeoutMs;
-  const timeout = new AbortController();
-  const signal = AbortSignal.any([scope.signal, timeout.signal]);
-  const ctx = { sessionId: scope.sessionId, turnId: scope.turnId, callId: call.id, signal, state: scope.state };
+  const ctx = new CallContext(scope, call.id);
   // The result is decided by whichever comes first: the tool settling, the turn's abort, or the timeout. A tool that
   // ignores its signal cannot hold the turn.
   return new Promise<ToolCallResult>((resolve) => {
     let settled = false;
+    let timer: NodeJS.Timeout | undefined;
     const settle = (result: ToolCallResult): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
+      if (timer !== undefined) {
+        clearTimeout(timer);
+        scope.signal.removeEventListener('abort', onAbort);
+      }
       resolve(result);
     };
-    const onAbort = (): void =>
-      settle(
-        scope.signal.aborted ? interruptedResult() : fail('timeout', `${tool.name} timed out after ${timeoutMs} ms`),
-      );
-    const timer = setTimeout(() => timeout.abort(), timeoutMs);
-    signal.addEventListener('abort', onAbort, { once: true });
+    const onAbort = (): void => {
+      ctx.abort(scope.signal.reason);
+      settle(interruptedResult());
+    };
+    const onTimeout = (): void => {
+      ctx.abort(undefined);
+      settle(fail('timeout', `${tool.name} timed out after ${timeoutMs} ms`));
+    };
     let running: Promise<unknown>;
     try {
       running = tool.run(parsed.value, ctx);
@@ -108,7 +111,63 @@ async function attempt(tool: Tool, call: ToolCall, scope: ToolCallScope): Promis
       (value) => settle(formatOutput(value, scope.maxOutputBytes)),
       (err: unknown) => settle(thrown(err)),
     );
+    // In-process tools mostly settle within a microtask: the deadline and the abort listener are set up only for a
+    // call still running after that, which spares the common case a timer and a listener.
+    queueMicrotask(() => {
+      if (settled) return;
+      if (scope.signal.aborted) {
+        onAbort();
+        return;
+      }
+      timer = setTimeout(onTimeout, Math.max(0, started + timeoutMs - performance.now()));
+      scope.signal.addEventListener('abort', onAbort, { once: true });
+    });
   });
+}
+
+/**
+ * What a tool call sees. Its signal is made only when the tool asks for it (most tools never do); it is aborted on
+ * the turn's interrupt (with the turn's reason) and when the call times out.
+ */
+class CallContext implements ToolContext {
+  readonly sessionId: string;
+  readonly turnId: string;
+  readonly callId: string;
+  readonly state: SessionState;
+  readonly #turnSignal: AbortSignal;
+  #controller: AbortController | undefined;
+  #stopped = false;
+  #reason: unknown;
+
+  constructor(scope: ToolCallScope, callId: string) {
+    this.sessionId = scope.sessionId;
+    this.turnId = scope.turnId;
+    this.callId = callId;
+    this.state = scope.state;
+    this.#turnSignal = scope.signal;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#stopped) this.#abortController(this.#reason);
+      else if (this.#turnSignal.aborted) this.#abortController(this.#turnSignal.reason);
+    }
+    return this.#controller.signal;
+  }
+
+  /** `reason` undefined: the call timed out. */
+  abort(reason: unknown): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#reason = reason;
+    if (this.#controller !== undefined) this.#abortController(reason);
+  }
+
+  #abortController(reason: unknown): void {
+    if (reason === undefined) this.#controller!.abort();
+    else this.#controller!.abort(reason);
+  }
 }
 
 function thrown(err: unknown): ToolCallResult {
