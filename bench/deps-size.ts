@@ -15,12 +15,12 @@ export interface DepsSize {
   method: string;
 }
 
-/** The nearest folder at or above `from` that holds a package.json. */
+/** The nearest folder at or above `from` with a package.json and the node_modules the code there loads from. */
 export function packageRoot(from: string): string {
   let dir = resolve(from);
-  while (!existsSync(join(dir, 'package.json'))) {
+  while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'node_modules'))) {
     const up = dirname(dir);
-    if (up === dir) throw new Error(`no package.json above ${from}`);
+    if (up === dir) throw new Error(`no installed package (package.json and node_modules) above ${from}`);
     dir = up;
   }
   return dir;
@@ -36,6 +36,7 @@ export async function prodDepsSize(root: string): Promise<DepsSize> {
     });
   });
   const dirs = [...new Set(stdout.split('\n').map((l) => l.trim()))].filter((d) => d !== '' && resolve(d) !== root);
+  if (dirs.length === 0) throw new Error(`${method} in ${root} listed no installed package`);
   const seen = new Set<string>();
   const sizes = dirs.map((dir) => ({ name: relative(join(root, 'node_modules'), dir), ...walk(dir, seen) }));
   sizes.sort((a, b) => b.disk - a.disk);

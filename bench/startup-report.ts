@@ -45,6 +45,10 @@ export function renderStartup(r: StartupBenchResult): string {
   ]);
   lines.push(...table(rows), '');
   lines.push(
+    `Swiftlet's own share (median − node -e 0): ready ${fmt(r.overBareNodeMs.ready, 1)} ms, ` +
+      `--version ${fmt(r.overBareNodeMs.versionCommand, 1)} ms`,
+  );
+  lines.push(
     `idle after ${r.idle.afterSeconds} s: RSS ${mb(r.idle.rssBytes)} MB, V8 heap used ${mb(r.idle.heapUsedBytes)} MB`,
   );
   const d = r.prodDeps;

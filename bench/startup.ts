@@ -47,6 +47,8 @@ export interface StartupBenchResult {
   versionCommand: Timings & { bar: number; meetsBar: boolean };
   /** spawn → exit of `node -e 0`: what any Node.js program pays on this machine before its own code runs. */
   bareNode: Timings;
+  /** Medians minus the bare node median: Swiftlet's own share of each start. */
+  overBareNodeMs: { ready: number; versionCommand: number };
   prodDeps: (DepsSize & { bar: number; meetsBar: boolean }) | { error: string };
   meetsBars: boolean;
 }
@@ -87,6 +89,7 @@ export async function runStartupBench(o: StartupBenchOptions): Promise<StartupBe
     );
     const readyT = timings(ready);
     const versionT = timings(version);
+    const bareT = timings(bare);
     const result: StartupBenchResult = {
       scenario: 'startup',
       version: 1,
@@ -106,7 +109,8 @@ export async function runStartupBench(o: StartupBenchOptions): Promise<StartupBe
         bar: STARTUP_BARS.versionMedianMs,
         meetsBar: versionT.medianMs <= STARTUP_BARS.versionMedianMs,
       },
-      bareNode: timings(bare),
+      bareNode: bareT,
+      overBareNodeMs: { ready: readyT.medianMs - bareT.medianMs, versionCommand: versionT.medianMs - bareT.medianMs },
       prodDeps: deps,
       meetsBars: false,
     };

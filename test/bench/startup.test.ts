@@ -20,6 +20,7 @@ test('swiftlet bench startup times ready and --version, reads idle memory and si
   assert.equal(json.versionCommand.samplesMs.length, 3);
   assert.equal(json.versionCommand.bar, 80);
   assert.equal(json.bareNode.samplesMs.length, 3);
+  assert.equal(json.overBareNodeMs.ready, json.ready.medianMs - json.bareNode.medianMs);
   const deps = json.prodDeps;
   assert.ok(!('error' in deps), deps.error);
   assert.ok(deps.packages > 0 && deps.diskBytes > 0 && deps.apparentBytes > 0);

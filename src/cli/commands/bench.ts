@@ -164,6 +164,7 @@ unmeasured start creates the database; then --runs timed starts:
                            /metrics heap gauge
   --version                spawn → exit of \`swiftlet --version\` (one unmeasured, then --runs); bar ≤ 80 ms
   node -e 0                spawn → exit of a bare node, for scale: every Node.js program pays it
+  own share                each median minus the bare node's: what Swiftlet adds to Node's own start
   production dependencies  the folders \`npm ls --omit=dev --parseable --all\` lists, each without its nested
                            node_modules, hard links once: allocated bytes as du counts them (and file contents);
                            bar ≤ 40 MB (10^6 bytes). It measures this install: a dependency built from source keeps
