@@ -1,7 +1,7 @@
 // The OpenAI Chat Completions wire format: request bodies, and non-streamed answers mapped to model events.
 // Kept loose on input: Ollama, vLLM, llama.cpp and OpenRouter each omit or add fields here and there.
 import { newId } from '../core/index.js';
-import type { FinishReason, ModelEvent, ModelMessage, ModelRequest, ToolCall } from '../core/index.js';
+import type { FinishReason, ModelEvent, ModelMessage, ModelRequest, ToolCall, ToolSpec } from '../core/index.js';
 import { argumentsText, badAnswer, withToolCalls } from './decoder.js';
 
 type WireMessage =
@@ -49,15 +49,60 @@ export function openAiBody(request: ModelRequest, stream: boolean): Record<strin
   for (const m of request.messages) messages.push(toWire(m));
   const body: Record<string, unknown> = { model: request.model, messages, stream };
   if (stream) body.stream_options = { include_usage: true };
-  if (request.tools !== undefined && request.tools.length > 0) {
-    body.tools = request.tools.map((t) => ({
-      type: 'function',
-      function: { name: t.name, description: t.description, parameters: t.parameters },
-    }));
-  }
+  if (request.tools !== undefined && request.tools.length > 0) body.tools = wireTools(request.tools);
   if (request.temperature !== undefined) body.temperature = request.temperature;
   if (request.maxTokens !== undefined) body.max_tokens = request.maxTokens;
   return body;
+}
+
+function wireTools(tools: readonly ToolSpec[]): object[] {
+  return tools.map((t) => ({
+    type: 'function',
+    function: { name: t.name, description: t.description, parameters: t.parameters },
+  }));
+}
+
+// A conversation is sent again with every call, growing by a few messages each time: each message's JSON is made
+// once and kept for as long as the message object lives (the agent keeps them across steps and turns).
+const messageJson = new WeakMap<ModelMessage, string>();
+const toolsJson = new WeakMap<readonly ToolSpec[], string>();
+
+function jsonOf(message: ModelMessage): string {
+  let json = messageJson.get(message);
+  if (json === undefined) {
+    json = JSON.stringify(toWire(message));
+    messageJson.set(message, json);
+  }
+  return json;
+}
+
+/** `JSON.stringify(openAiBody(request, stream))`, the same text, made from the messages' cached JSON. */
+export function openAiBodyText(request: ModelRequest, stream: boolean): string {
+  let out = `{"model":${JSON.stringify(request.model)},"messages":[`;
+  let first = true;
+  if (request.system !== undefined && request.system !== '') {
+    out += `{"role":"system","content":${JSON.stringify(request.system)}}`;
+    first = false;
+  }
+  const messages = request.messages;
+  for (let i = 0; i < messages.length; i++) {
+    if (first) first = false;
+    else out += ',';
+    out += jsonOf(messages[i]!);
+  }
+  out += stream ? '],"stream":true,"stream_options":{"include_usage":true}' : '],"stream":false';
+  const tools = request.tools;
+  if (tools !== undefined && tools.length > 0) {
+    let json = toolsJson.get(tools);
+    if (json === undefined) {
+      json = JSON.stringify(wireTools(tools));
+      toolsJson.set(tools, json);
+    }
+    out += `,"tools":${json}`;
+  }
+  if (request.temperature !== undefined) out += `,"temperature":${JSON.stringify(request.temperature)}`;
+  if (request.maxTokens !== undefined) out += `,"max_tokens":${JSON.stringify(request.maxTokens)}`;
+  return out + '}';
 }
 
 export function openAiFinishReason(reason: unknown): FinishReason {

@@ -3,7 +3,7 @@ import type { ModelEvent, ModelRequest } from '../core/index.js';
 import { JsonDecoder } from './decoder.js';
 import { ProviderHttp } from './http.js';
 import { OpenAiStreamDecoder } from './openai-stream.js';
-import { openAiBody, openAiCompletionEvents } from './openai-wire.js';
+import { openAiBodyText, openAiCompletionEvents } from './openai-wire.js';
 import type { ModelClient, ProviderOptions } from './types.js';
 
 export class OpenAiClient implements ModelClient {
@@ -33,7 +33,7 @@ export class OpenAiClient implements ModelClient {
     const call = {
       path: this.#path,
       headers: stream ? this.#streamHeaders : this.#jsonHeaders,
-      body: JSON.stringify(openAiBody(request, stream)),
+      body: openAiBodyText(request, stream),
       model: request.model,
       stream,
     };
