@@ -3,7 +3,7 @@ import { quantile } from '../stats.js';
 
 /** A step keeps up when at least this share of the offered rate completes per second… */
 export const THROUGHPUT_SHARE = 0.95;
-/** …and its p99 stays within max(P99_FACTOR × the first step's p99, the first step's p99 + P99_SLACK_MS). */
+/** …and its p99 stays under the limit `p99Limit` derives from the low-rate p99 (the same limit for every target). */
 export const P99_FACTOR = 10;
 export const P99_SLACK_MS = 100;
 export const KNEE_RATIO_BAR = 0.7;
@@ -21,8 +21,15 @@ export interface Knee {
   p99LimitMs: number;
 }
 
-export function p99Limit(firstP99Ms: number): number {
-  return Math.max(P99_FACTOR * firstP99Ms, firstP99Ms + P99_SLACK_MS);
+/**
+ * The p99 beyond which latency has "exploded". `lowRateP99Ms` is the median over the targets of their p99 at the low
+ * fixed rate; what lies above the LLM's own latency (two calls per turn) may grow P99_FACTOR-fold, and at least by
+ * P99_SLACK_MS. One limit for every target, so that a noisy first step cannot give one target a laxer bar.
+ */
+export function p99Limit(lowRateP99Ms: number, llmLatencyMs: number): number {
+  const llm = 2 * llmLatencyMs;
+  const own = Math.max(1, lowRateP99Ms - llm);
+  return llm + Math.max(P99_FACTOR * own, own + P99_SLACK_MS);
 }
 
 /** Why a step did not keep up, or undefined when it did. */

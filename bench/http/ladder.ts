@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MockProcess } from '../mock-process.js';
 import { cpuSeconds } from '../proc.js';
-import { failure, p99Limit, type Knee, type StopReason } from './judge.js';
+import { failure, type Knee, type StopReason } from './judge.js';
 import type { Loadgen } from './processes.js';
 import { TARGET_LABELS, type Target, type TargetKey } from './targets.js';
 
@@ -46,6 +46,8 @@ export interface LadderCtx {
   mock: MockProcess;
   graceMs: number;
   slackMs: number;
+  /** Shared by every target: see `p99Limit`. */
+  p99LimitMs: number;
   deadline: number;
   progress: (line: string) => void;
 }
@@ -56,21 +58,20 @@ export async function climb(
   c: LadderCtx,
 ): Promise<Partial<Record<TargetKey, TargetResult>>> {
   const out: Partial<Record<TargetKey, TargetResult>> = {};
-  const open = new Map<TargetKey, { limit: number }>();
+  const open = new Set<TargetKey>();
   for (const t of c.targets) {
     out[t.key] = {
       label: TARGET_LABELS[t.key],
       steps: [],
-      knee: { rate: null, reached: false, stoppedBy: 'steps', p99LimitMs: Number.NaN },
+      knee: { rate: null, reached: false, stoppedBy: 'steps', p99LimitMs: c.p99LimitMs },
     };
-    open.set(t.key, { limit: Number.NaN });
+    open.add(t.key);
   }
   const stepCost = o.stepSeconds * 1000 + 1000;
   for (let i = 0; i < o.steps && open.size > 0; i++) {
     const rate = o.rateStart + i * o.rateStep;
     for (const t of c.targets) {
-      const state = open.get(t.key);
-      if (state === undefined) continue;
+      if (!open.has(t.key)) continue;
       const result = out[t.key]!;
       if (Date.now() + stepCost > c.deadline) {
         result.knee.stoppedBy = 'budget';
@@ -82,8 +83,7 @@ export async function climb(
       for (let attempt = 1; attempt <= 2; attempt++) {
         const step = await measureStep(c, t, rate, o.stepSeconds);
         step.attempt = attempt;
-        if (result.steps.length === 0) state.limit = result.knee.p99LimitMs = p99Limit(step.p99Ms);
-        const failed = failure(step, state.limit);
+        const failed = failure(step, c.p99LimitMs);
         why = failed;
         step.keptUp = failed === undefined;
         if (failed !== undefined) step.failedOn = failed;

@@ -70,6 +70,8 @@ export function renderHttp(r: HttpBenchResult): string {
     }
   }
   lines.push(...table(rows), '');
+  const limit = r.targets.native?.knee.p99LimitMs;
+  lines.push(`p99 limit for every target: ${fmt(limit, 1)} ms`);
   for (const k of keys) {
     const knee = r.targets[k]!.knee;
     const at =

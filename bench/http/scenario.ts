@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { currentCli, type CliSpec } from '../child.js';
 import { startMockProcess } from '../mock-process.js';
 import { finishMachine, machineAtStart, type Machine } from '../proc.js';
+import { quantile } from '../stats.js';
 import { FINAL_TEXT } from '../workload.js';
-import { DURABILITY_RATIO_BAR, KNEE_RATIO_BAR, kneeRatio, type Knee, type KneeRatio } from './judge.js';
+import { DURABILITY_RATIO_BAR, KNEE_RATIO_BAR, kneeRatio, p99Limit, type Knee, type KneeRatio } from './judge.js';
 import { climb, type TargetResult } from './ladder.js';
 import { measureOverhead, type OverheadResult } from './overhead.js';
 import { startLoadgen } from './processes.js';
@@ -147,7 +148,9 @@ export async function runHttpBench(o: HttpBenchOptions): Promise<HttpBenchResult
       await loadgen.step({ target: t.load.name, rate: o.rateStart, seconds, graceMs, slackMs, samples: false });
     }
     const overhead = await measureOverhead(loadgen, targets, { ...o, graceMs, progress });
-    const ladder = await climb(o, { loadgen, targets, mock, graceMs, slackMs, deadline, progress });
+    const lowP99 = Object.values(overhead.targets).map((f) => f.p99Ms);
+    const p99LimitMs = p99Limit(quantile(Float64Array.from(lowP99).sort(), 0.5), o.llmLatencyMs);
+    const ladder = await climb(o, { loadgen, targets, mock, graceMs, slackMs, p99LimitMs, deadline, progress });
     const byKey = (k: TargetKey): Knee => ladder[k]!.knee;
     return {
       scenario: 'http',

@@ -147,8 +147,11 @@ Figures (per target and step):
   rss MB, heap MB  after the step: the server's swiftlet_process_resident_memory_bytes and
                    swiftlet_process_heap_used_bytes from /metrics; for the floor VmRSS of /proc/<pid>/status (what
                    ps shows) and process.memoryUsage().heapUsed
-  knee             the highest rate at which completed/s ≥ 0.95 × offered/s and p99 ≤ max(10 × the target's
-                   first-step p99, that p99 + 100 ms); "≥ R" when the ladder ended before the target failed
+  knee             the highest rate at which completed/s ≥ 0.95 × offered/s and p99 ≤ the p99 limit. The limit is
+                   the same for every target: from L, the median of the targets' p99 at the low fixed rate, and the
+                   LLM's share 2 × --llm-latency: LLM share + max(10 × (L − LLM share), L − LLM share + 100 ms). A
+                   failed step is run once more before it counts (one stall on a shared machine can sink a step).
+                   "≥ R" when the ladder ended before the target failed
   knee(native) ÷ knee(floor)      bar ≥ 0.7; a bound (at least / at most) when one knee was not reached
   knee(durable) ÷ knee(relaxed)   the native API on both servers (--durability both); bar ≥ 0.9
   overhead         at the low fixed rate: the target's median (p99) latency minus the floor's median (p99).
