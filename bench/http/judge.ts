@@ -81,3 +81,32 @@ export function latencyFigures(samples: readonly number[]): LatencyFigures {
     p99Ms: quantile(sorted, 0.99),
   };
 }
+
+export interface CpuRatio {
+  /** Median over the rates both targets kept up with of (floor's server CPU per request ÷ the target's). */
+  median: number;
+  min: number;
+  max: number;
+  rates: number[];
+}
+
+/**
+ * How much server CPU the floor needs per request for each unit the target needs, at the same offered rates. Unlike
+ * the knees, it does not depend on what else runs on the machine (the mock, the generator, other programs).
+ */
+export function cpuRatio(
+  target: readonly { rate: number; keptUp: boolean; serverCpuMsPerRequest: number }[],
+  floor: readonly { rate: number; keptUp: boolean; serverCpuMsPerRequest: number }[],
+): CpuRatio | null {
+  const firstKeptUp = (steps: typeof target): Map<number, number> => {
+    const m = new Map<number, number>();
+    for (const s of steps) if (s.keptUp && !m.has(s.rate)) m.set(s.rate, s.serverCpuMsPerRequest);
+    return m;
+  };
+  const t = firstKeptUp(target);
+  const f = firstKeptUp(floor);
+  const rates = [...t.keys()].filter((r) => f.has(r) && t.get(r)! > 0);
+  if (rates.length === 0) return null;
+  const sorted = Float64Array.from(rates.map((r) => f.get(r)! / t.get(r)!)).sort();
+  return { median: quantile(sorted, 0.5), min: sorted[0]!, max: sorted.at(-1)!, rates };
+}

@@ -84,6 +84,17 @@ export function renderHttp(r: HttpBenchResult): string {
   }
   lines.push(ratioLine('knee(native) ÷ knee(floor)', r.ratios.nativeToFloor));
   if (r.ratios.durableToRelaxed) lines.push(ratioLine('knee(durable) ÷ knee(relaxed)', r.ratios.durableToRelaxed));
+  for (const [name, c] of [
+    ['native', r.ratios.cpuFloorToNative],
+    ['openai', r.ratios.cpuFloorToOpenai],
+  ] as const) {
+    if (c) {
+      lines.push(
+        `server CPU per request, floor ÷ ${name}: ${fmt(c.median, 2)} (${fmt(c.min, 2)}–${fmt(c.max, 2)} over ` +
+          `${c.rates.length} rates both kept up with)`,
+      );
+    }
+  }
   const d = r.overhead.minusFloor.native;
   const b = r.overhead.bars;
   if (d) {

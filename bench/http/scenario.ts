@@ -9,7 +9,16 @@ import { startMockProcess } from '../mock-process.js';
 import { finishMachine, machineAtStart, type Machine } from '../proc.js';
 import { quantile } from '../stats.js';
 import { FINAL_TEXT } from '../workload.js';
-import { DURABILITY_RATIO_BAR, KNEE_RATIO_BAR, kneeRatio, p99Limit, type Knee, type KneeRatio } from './judge.js';
+import {
+  DURABILITY_RATIO_BAR,
+  KNEE_RATIO_BAR,
+  cpuRatio,
+  kneeRatio,
+  p99Limit,
+  type CpuRatio,
+  type Knee,
+  type KneeRatio,
+} from './judge.js';
 import { climb, type TargetResult } from './ladder.js';
 import { measureOverhead, type OverheadResult } from './overhead.js';
 import { startLoadgen } from './processes.js';
@@ -62,7 +71,13 @@ export interface HttpBenchResult {
   };
   targets: Partial<Record<TargetKey, TargetResult>>;
   overhead: OverheadResult;
-  ratios: { nativeToFloor: KneeRatio; durableToRelaxed: KneeRatio | null };
+  ratios: {
+    nativeToFloor: KneeRatio;
+    durableToRelaxed: KneeRatio | null;
+    /** Server CPU per request, floor ÷ native and floor ÷ openai, at the rates both kept up with. */
+    cpuFloorToNative: CpuRatio | null;
+    cpuFloorToOpenai: CpuRatio | null;
+  };
 }
 
 const CONNECTIONS = 256;
@@ -171,6 +186,8 @@ export async function runHttpBench(o: HttpBenchOptions): Promise<HttpBenchResult
       ratios: {
         nativeToFloor: kneeRatio(byKey('native'), byKey('floor'), KNEE_RATIO_BAR),
         durableToRelaxed: relaxed ? kneeRatio(byKey('native'), byKey('nativeRelaxed'), DURABILITY_RATIO_BAR) : null,
+        cpuFloorToNative: cpuRatio(ladder.native!.steps, ladder.floor!.steps),
+        cpuFloorToOpenai: cpuRatio(ladder.openai!.steps, ladder.floor!.steps),
       },
     };
   } finally {

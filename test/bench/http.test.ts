@@ -91,6 +91,11 @@ describe('swiftlet bench http', () => {
     assert.equal(json.ratios.nativeToFloor.bar, 0.7);
     assert.ok(['exact', 'lower', 'upper', 'none'].includes(json.ratios.nativeToFloor.bound));
     assert.equal(json.ratios.durableToRelaxed, null);
+    for (const c of [json.ratios.cpuFloorToNative, json.ratios.cpuFloorToOpenai]) {
+      if (c === null) continue;
+      assert.ok(c.min > 0 && c.min <= c.median && c.median <= c.max);
+      assert.ok(c.rates.every((rate: number) => rate === 8 || rate === 12));
+    }
   });
 
   test('PostgreSQL, durable and relaxed: a fresh schema per server, dropped afterwards', async (t) => {

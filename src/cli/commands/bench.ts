@@ -154,6 +154,9 @@ Figures (per target and step):
                    "≥ R" when the ladder ended before the target failed
   knee(native) ÷ knee(floor)      bar ≥ 0.7; a bound (at least / at most) when one knee was not reached
   knee(durable) ÷ knee(relaxed)   the native API on both servers (--durability both); bar ≥ 0.9
+  server CPU per request, floor ÷ native (÷ openai)   at each rate both kept up with (first attempt), the
+                   floor's cpu ms/req ÷ the target's; median and range over those rates. Unlike the knees it does
+                   not depend on what else the machine runs (mock, generator, other programs)
   overhead         at the low fixed rate: the target's median (p99) latency minus the floor's median (p99).
                    Bars for the native API: median ≤ 0.5 ms, p99 ≤ 3 ms
 --cpu-prof DIR starts the servers with --cpu-prof; the profiles are written when they stop.
@@ -207,8 +210,8 @@ const command: Command = {
       description: "Swiftlet's durability: durable (default) or relaxed; http also takes both",
       valueName: 'mode',
     },
-    'rate-start': n('http: first offered rate, requests per second (default 100)'),
-    'rate-step': n('http: added to the rate at each step (default 100)'),
+    'rate-start': n('http: first offered rate, requests per second (default 200)'),
+    'rate-step': n('http: added to the rate at each step (default 200)'),
     'step-seconds': n('http: seconds per step (default 3)'),
     steps: n('http: rates on the ladder at most (default 30)'),
     'llm-latency': { type: 'string', description: 'http: mock LLM latency per call (default 0)', valueName: 'ms' },
@@ -290,8 +293,8 @@ function turnOptions(ctx: CommandContext): TurnOptions {
 function httpOptions(ctx: CommandContext): HttpOptions {
   const cpuProfDir = stringOpt(ctx.values, 'cpu-prof');
   return {
-    rateStart: positive(ctx, 'rate-start', 100),
-    rateStep: positive(ctx, 'rate-step', 100),
+    rateStart: positive(ctx, 'rate-start', 200),
+    rateStep: positive(ctx, 'rate-step', 200),
     stepSeconds: positive(ctx, 'step-seconds', 3),
     steps: positive(ctx, 'steps', 30),
     llmLatencyMs: intOpt(ctx.values, 'llm-latency', 0)!,
