@@ -67,7 +67,8 @@ export async function climb(
     };
     open.add(t.key);
   }
-  const stepCost = o.stepSeconds * 1000 + 1000;
+  // The worst a step can take: its seconds, the grace for late answers, and up to 5 s for the server to settle.
+  const stepCost = o.stepSeconds * 1000 + c.graceMs + 5000;
   for (let i = 0; i < o.steps && open.size > 0; i++) {
     const rate = o.rateStart + i * o.rateStep;
     for (const t of c.targets) {

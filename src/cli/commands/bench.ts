@@ -130,8 +130,8 @@ Phases: a 2 s warm-up per target; the overhead phase (--overhead-rate for --over
 blocks rotating over the targets); then the ladder: rates --rate-start, +--rate-step, … (at most --steps), every
 target in turn at each rate for --step-seconds, until each has passed its knee. Requests still open 2 s (+ 4 × the
 LLM latency) after a step's last scheduled send are aborted and count as errors (timeout); a target that keeps more
-than 1024 requests open has further sends shed (errors too). The ladder stops rising once the run reaches
---max-seconds.
+than 1024 requests open has further sends shed (errors too). The ladder stops rising when its next step could end
+past --max-seconds from the start (knee "≥ R", stopped by budget).
 
 Figures (per target and step):
   offered/s        the scheduled rate; offered = rate × step seconds
@@ -217,7 +217,7 @@ const command: Command = {
     'llm-latency': { type: 'string', description: 'http: mock LLM latency per call (default 0)', valueName: 'ms' },
     'overhead-rate': n('http: the low fixed rate of the overhead figures (default 50)'),
     'overhead-seconds': n('http: seconds per target at that rate (default 6)'),
-    'max-seconds': n('http: the ladder stops rising when the run reaches this many seconds (default 180)'),
+    'max-seconds': n('http: no ladder step that could end later than this many seconds into the run (default 180)'),
     'cpu-prof': {
       type: 'string',
       description: 'http: write V8 CPU profiles of the servers into this directory',
