@@ -135,8 +135,8 @@ past --max-seconds from the start (knee "≥ R", stopped by budget).
 
 Figures (per target and step):
   offered/s        the scheduled rate; offered = rate × step seconds
-  completed/s      answers 200 with the scripted final text ÷ the step's span: from its first scheduled send to its
-                   last answer, minus the fastest answer, and at least the step's length
+  completed/s      answers 200 with the scripted final text that arrived by the step's scheduled end + 100 ms
+                   (+ 2 × the LLM latency), ÷ the step's seconds; "completed" in the JSON also counts later answers
   errors           offered − completed: non-200 answers (429 and 503 are the server's bounds at work), wrong
                    answers, timeouts, network errors, shed sends; kinds in the JSON
   p50/p95/p99 ms   latency of completed requests, from the generator's send to the end of the answer body;
