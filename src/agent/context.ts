@@ -14,9 +14,23 @@ interface AssistantGroup {
 }
 
 // A session's history is sent again every turn; its entries never change once written. Their model messages are
-// made once and kept as long as the entries live, which also lets the model client reuse their wire form.
-const userMessages = new WeakMap<Entry, ModelMessage>();
-const assistantGroups = new WeakMap<Entry, AssistantGroup>();
+// made once and kept on the entry, which also lets the model client reuse their wire form. A non-enumerable symbol
+// property is invisible to spreads, JSON, clones and the store; a WeakMap would cost every scavenge a walk of its
+// ephemeron table.
+const MODEL_VIEW = Symbol('swiftlet.context');
+
+interface ViewHolder {
+  [MODEL_VIEW]?: ModelMessage | AssistantGroup;
+}
+
+function viewOf(entry: Entry): ModelMessage | AssistantGroup | undefined {
+  return (entry as ViewHolder)[MODEL_VIEW];
+}
+
+function keep<T extends ModelMessage | AssistantGroup>(entry: Entry, view: T): T {
+  if (Object.isExtensible(entry)) Object.defineProperty(entry, MODEL_VIEW, { value: view, writable: true });
+  return view;
+}
 
 /**
  * The model's view of a session's history: at most `window` message entries, starting at a user message so no tool
@@ -33,21 +47,16 @@ export function buildContext(history: readonly Entry[], window: number): ModelMe
   for (let i = start; i < messages.length; i++) {
     const entry = messages[i]!;
     if (entry.type === 'user') {
-      let message = userMessages.get(entry);
-      if (message === undefined) {
-        message = { role: 'user', content: entry.text };
-        userMessages.set(entry, message);
-      }
-      out.push(message);
+      out.push((viewOf(entry) as ModelMessage | undefined) ?? keep(entry, { role: 'user', content: entry.text }));
       continue;
     }
     if (entry.type === 'tool_result') continue; // placed after its call below, or orphaned
     let results = 0;
     while (i + 1 + results < messages.length && messages[i + 1 + results]!.type === 'tool_result') results++;
-    let group = assistantGroups.get(entry);
+    let group = viewOf(entry) as AssistantGroup | undefined;
     if (group === undefined || group.results !== results) {
-      group = { results, messages: assistantMessages(entry, messages.slice(i + 1, i + 1 + results) as ResultEntry[]) };
-      assistantGroups.set(entry, group);
+      const following = messages.slice(i + 1, i + 1 + results) as ResultEntry[];
+      group = keep(entry, { results, messages: assistantMessages(entry, following) });
     }
     for (const message of group.messages) out.push(message);
   }

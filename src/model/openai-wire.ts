@@ -63,15 +63,31 @@ function wireTools(tools: readonly ToolSpec[]): object[] {
 }
 
 // A conversation is sent again with every call, growing by a few messages each time: each message's JSON is made
-// once and kept for as long as the message object lives (the agent keeps them across steps and turns).
-const messageJson = new WeakMap<ModelMessage, string>();
-const toolsJson = new WeakMap<readonly ToolSpec[], string>();
+// once and kept on the message object (the agent keeps them across steps and turns), as a non-enumerable symbol
+// property: invisible to spreads, JSON and clones. A WeakMap would do the same at a measurable GC cost: every
+// scavenge walks its ephemeron table.
+const WIRE_JSON = Symbol('swiftlet.openai.json');
+
+interface WireJsonHolder {
+  [WIRE_JSON]?: string;
+}
 
 function jsonOf(message: ModelMessage): string {
-  let json = messageJson.get(message);
+  const cached = (message as WireJsonHolder)[WIRE_JSON];
+  if (cached !== undefined) return cached;
+  const json = JSON.stringify(toWire(message));
+  if (Object.isExtensible(message)) Object.defineProperty(message, WIRE_JSON, { value: json });
+  return json;
+}
+
+/** An agent's tool list is one frozen array for all its calls: a WeakMap with one key per agent. */
+const toolsJson = new WeakMap<readonly ToolSpec[], string>();
+
+function toolsText(tools: readonly ToolSpec[]): string {
+  let json = toolsJson.get(tools);
   if (json === undefined) {
-    json = JSON.stringify(toWire(message));
-    messageJson.set(message, json);
+    json = JSON.stringify(wireTools(tools));
+    toolsJson.set(tools, json);
   }
   return json;
 }
@@ -92,14 +108,7 @@ export function openAiBodyText(request: ModelRequest, stream: boolean): string {
   }
   out += stream ? '],"stream":true,"stream_options":{"include_usage":true}' : '],"stream":false';
   const tools = request.tools;
-  if (tools !== undefined && tools.length > 0) {
-    let json = toolsJson.get(tools);
-    if (json === undefined) {
-      json = JSON.stringify(wireTools(tools));
-      toolsJson.set(tools, json);
-    }
-    out += `,"tools":${json}`;
-  }
+  if (tools !== undefined && tools.length > 0) out += `,"tools":${toolsText(tools)}`;
   if (request.temperature !== undefined) out += `,"temperature":${JSON.stringify(request.temperature)}`;
   if (request.maxTokens !== undefined) out += `,"max_tokens":${JSON.stringify(request.maxTokens)}`;
   return out + '}';
