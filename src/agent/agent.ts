@@ -4,14 +4,13 @@ import {
   type ModelRequest,
   type ToolSpec,
   type TurnEndEvent,
-  type TurnEvent,
   type TurnOutcome,
 } from '../core/index.js';
 import { emptyUsage } from '../core/index.js';
 import type { Tool } from '../tools/index.js';
 import { buildContext } from './context.js';
 import { takeStep, type CompiledAgent, type Turn } from './steps.js';
-import type { Agent, AgentDefinition, TurnInput } from './types.js';
+import type { Agent, AgentDefinition, EmitEvent, TurnInput } from './types.js';
 
 /** Builds an agent once; it holds no per-session state and serves every session. */
 export function createAgent(def: AgentDefinition): Agent {
@@ -21,7 +20,7 @@ export function createAgent(def: AgentDefinition): Agent {
     name: def.name,
     description: def.description,
     toolSpecs,
-    run: (input) => runTurn(agent, input),
+    run: (input, emit) => runTurn(agent, input, emit),
   };
 }
 
@@ -49,7 +48,7 @@ function compile(def: AgentDefinition): CompiledAgent {
 }
 
 /** The driver: takes steps until one ends the turn. */
-async function* runTurn(agent: CompiledAgent, input: TurnInput): AsyncGenerator<TurnEvent, TurnEndEvent, void> {
+async function runTurn(agent: CompiledAgent, input: TurnInput, emit: EmitEvent): Promise<TurnEndEvent> {
   const { def } = agent;
   input.record({ type: 'user', text: input.input });
   const messages = buildContext(input.history, def.historyWindow);
@@ -57,6 +56,7 @@ async function* runTurn(agent: CompiledAgent, input: TurnInput): AsyncGenerator<
   const turn: Turn = {
     agent,
     input,
+    emit,
     messages,
     scope: {
       sessionId: input.sessionId,
@@ -71,7 +71,7 @@ async function* runTurn(agent: CompiledAgent, input: TurnInput): AsyncGenerator<
     text: '',
   };
   for (;;) {
-    const outcome = yield* takeStep(turn);
+    const outcome = await takeStep(turn);
     switch (outcome.kind) {
       case 'final':
         return end(turn, 'final');

@@ -14,7 +14,7 @@ import {
 } from '../core/index.js';
 import type { Tool } from '../tools/index.js';
 import { interruptedResult, runToolCall, type ToolCallResult, type ToolCallScope } from './tool-call.js';
-import type { AgentDefinition, TurnInput } from './types.js';
+import type { AgentDefinition, EmitEvent, TurnInput } from './types.js';
 
 /** What an agent computes once and every turn shares. */
 export interface CompiledAgent {
@@ -30,6 +30,7 @@ export interface CompiledAgent {
 export interface Turn {
   readonly agent: CompiledAgent;
   readonly input: TurnInput;
+  readonly emit: EmitEvent;
   readonly scope: ToolCallScope;
   readonly messages: ModelMessage[];
   /** Model calls started so far. */
@@ -47,21 +48,33 @@ type Answer =
   | { kind: 'interrupted' }
   | { kind: 'failed'; error: ErrorPayload };
 
+/** Hands an event on, waiting only when the receiver asks to (backpressure). */
+async function send(turn: Turn, event: TurnEvent): Promise<void> {
+  const wait = turn.emit(event);
+  if (wait !== undefined) await wait;
+}
+
 /** One model call and the tool calls it asks for. */
-export async function* takeStep(turn: Turn): AsyncGenerator<TurnEvent, StepOutcome> {
+export async function takeStep(turn: Turn): Promise<StepOutcome> {
   if (turn.input.signal.aborted) return { kind: 'interrupted' };
   turn.step++;
-  const answer = yield* streamAnswer(turn);
+  const answer = await streamAnswer(turn);
   if (answer.kind !== 'answered') return answer;
-  const ran = answer.calls.length === 0 ? 'done' : yield* runToolCalls(turn, answer.calls);
+  const ran = answer.calls.length === 0 ? 'done' : await runToolCalls(turn, answer.calls);
   const { turnId } = turn.input;
-  yield { type: 'step-finish', turnId, step: turn.step, finishReason: answer.finishReason, usage: answer.usage };
+  await send(turn, {
+    type: 'step-finish',
+    turnId,
+    step: turn.step,
+    finishReason: answer.finishReason,
+    usage: answer.usage,
+  });
   if (ran === 'interrupted') return { kind: 'interrupted' };
   return answer.calls.length === 0 ? { kind: 'final' } : { kind: 'run_again' };
 }
 
 /** Streams one model answer, passing text and tool calls on as they arrive, and records the reply. */
-async function* streamAnswer(turn: Turn): AsyncGenerator<TurnEvent, Answer> {
+async function streamAnswer(turn: Turn): Promise<Answer> {
   const { input, agent } = turn;
   const { turnId } = input;
   const step = turn.step;
@@ -76,11 +89,11 @@ async function* streamAnswer(turn: Turn): AsyncGenerator<TurnEvent, Answer> {
       switch (event.type) {
         case 'text-delta':
           text += event.text;
-          yield { type: 'text-delta', turnId, step, text: event.text };
+          await send(turn, { type: 'text-delta', turnId, step, text: event.text });
           break;
         case 'tool-call':
           calls.push(event.call);
-          yield { type: 'tool-call', turnId, step, call: event.call };
+          await send(turn, { type: 'tool-call', turnId, step, call: event.call });
           break;
         case 'usage':
           usage = addUsage(usage, event.usage);
@@ -97,7 +110,7 @@ async function* streamAnswer(turn: Turn): AsyncGenerator<TurnEvent, Answer> {
   } catch (err) {
     turn.usage = addUsage(turn.usage, usage);
     turn.text = text;
-    yield* recordCut(turn, text, calls);
+    await recordCut(turn, text, calls);
     if (input.signal.aborted) return { kind: 'interrupted' };
     const e = toSwiftletError(err, 'SWIFTLET_ERR_MODEL_RESPONSE');
     return { kind: 'failed', error: { code: e.code, message: e.message } };
@@ -120,14 +133,14 @@ async function* streamAnswer(turn: Turn): AsyncGenerator<TurnEvent, Answer> {
 }
 
 /** Keeps what streamed before an interrupt or failure, marked interrupted, with a result for every call. */
-async function* recordCut(turn: Turn, text: string, calls: ToolCall[]): AsyncGenerator<TurnEvent, void> {
+async function recordCut(turn: Turn, text: string, calls: ToolCall[]): Promise<void> {
   if (text === '' && calls.length === 0) return;
   turn.input.record({ type: 'assistant', text, ...(calls.length > 0 ? { toolCalls: calls } : {}), interrupted: true });
-  for (const call of calls) yield* recordResult(turn, call, interruptedResult());
+  for (const call of calls) await recordResult(turn, call, interruptedResult());
 }
 
 /** Runs the calls in parallel; results are recorded and passed on as each finishes. */
-async function* runToolCalls(turn: Turn, calls: ToolCall[]): AsyncGenerator<TurnEvent, 'done' | 'interrupted'> {
+async function runToolCalls(turn: Turn, calls: ToolCall[]): Promise<'done' | 'interrupted'> {
   const { agent, scope } = turn;
   const pending = new Map<number, Promise<{ index: number; result: ToolCallResult }>>();
   calls.forEach((call, index) => {
@@ -142,7 +155,7 @@ async function* runToolCalls(turn: Turn, calls: ToolCall[]): AsyncGenerator<Turn
     const { index, result } = await Promise.race(pending.values());
     pending.delete(index);
     results[index] = result;
-    yield* recordResult(turn, calls[index]!, result);
+    await recordResult(turn, calls[index]!, result);
   }
   calls.forEach((call, index) => {
     const result = results[index]!;
@@ -157,7 +170,7 @@ async function* runToolCalls(turn: Turn, calls: ToolCall[]): AsyncGenerator<Turn
   return turn.input.signal.aborted ? 'interrupted' : 'done';
 }
 
-async function* recordResult(turn: Turn, call: ToolCall, result: ToolCallResult): AsyncGenerator<TurnEvent, void> {
+async function recordResult(turn: Turn, call: ToolCall, result: ToolCallResult): Promise<void> {
   const { output, isError } = result;
   turn.input.record({
     type: 'tool_result',
@@ -166,7 +179,7 @@ async function* recordResult(turn: Turn, call: ToolCall, result: ToolCallResult)
     output,
     ...(isError ? { isError: true } : {}),
   });
-  yield {
+  await send(turn, {
     type: 'tool-result',
     turnId: turn.input.turnId,
     step: turn.step,
@@ -174,5 +187,5 @@ async function* recordResult(turn: Turn, call: ToolCall, result: ToolCallResult)
     name: call.name,
     output,
     isError,
-  };
+  });
 }

@@ -44,13 +44,19 @@ export interface TurnInput {
   record(entry: EntryData): void;
 }
 
+/**
+ * Receives a turn's events as they happen. A returned promise makes the turn wait until it settles (backpressure);
+ * `undefined` lets it go on at once.
+ */
+export type EmitEvent = (event: TurnEvent) => Promise<void> | undefined;
+
 export interface Agent {
   readonly name: string;
   readonly description: string;
   readonly toolSpecs: readonly ToolSpec[];
   /**
-   * Yields text-delta, tool-call, tool-result and step-finish events; RETURNS (does not yield) the turn-end event.
-   * Never throws: failures end the turn with outcome `failed`.
+   * Runs a turn, handing its text-delta, tool-call, tool-result and step-finish events to `emit` in order; resolves
+   * with the turn-end event, which is not emitted. Never rejects: failures end the turn with outcome `failed`.
    */
-  run(input: TurnInput): AsyncGenerator<TurnEvent, TurnEndEvent, void>;
+  run(input: TurnInput, emit: EmitEvent): Promise<TurnEndEvent>;
 }

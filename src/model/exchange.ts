@@ -16,11 +16,13 @@ export const MAX_ERROR_BODY = 8 * 1024;
 type Headers = Parameters<NonNullable<Dispatcher.DispatchHandler['onResponseStart']>>[2];
 
 export class Exchange implements Dispatcher.DispatchHandler {
+  readonly startedAt = performance.now();
   /** The answer's HTTP status, once its head arrived. */
   status: number | undefined;
   /** Set when the provider answered with an error status: the attempt's outcome, to retry or not. */
   httpFailure: Failure | undefined;
   readonly #provider: string;
+  readonly #signal: AbortSignal;
   readonly #newDecoder: () => Decoder;
   readonly #timers: AttemptTimers;
   #controller: Dispatcher.DispatchController | undefined;
@@ -37,8 +39,9 @@ export class Exchange implements Dispatcher.DispatchHandler {
   #errorBody: Buffer[] | undefined;
   #errorSize = 0;
 
-  constructor(provider: string, timeouts: ProviderTimeouts, newDecoder: () => Decoder) {
+  constructor(provider: string, timeouts: ProviderTimeouts, signal: AbortSignal, newDecoder: () => Decoder) {
     this.#provider = provider;
+    this.#signal = signal;
     this.#newDecoder = newDecoder;
     this.#timers = new AttemptTimers(provider, timeouts, (reason) => this.abort(reason));
   }
@@ -79,6 +82,11 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.#aborted = true;
     this.#fail(reason);
     if (!this.#ended) this.#controller?.abort(asError(reason));
+  }
+
+  /** The caller's signal aborted (the exchange listens to it as an object: no closure per attempt). */
+  handleEvent(): void {
+    this.abort(this.#signal.reason);
   }
 
   /** Ends the exchange for good: timers stopped; an unfinished request is cancelled rather than drained. */
@@ -132,7 +140,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     for (let i = 0; i < events.length; i++) this.#queue.push(events[i]!);
     // The caller holds these events until it asks for more: no more chunks until then.
     controller.pause();
-    this.#signal();
+    this.#notify();
   }
 
   onResponseEnd(): void {
@@ -150,7 +158,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       this.#ended = false;
       this.#fail(err);
     }
-    this.#signal();
+    this.#notify();
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
@@ -169,17 +177,17 @@ export class Exchange implements Dispatcher.DispatchHandler {
       this.#aborted = true;
       this.#controller?.abort(error);
     }
-    this.#signal();
+    this.#notify();
   }
 
   #fail(err: unknown): void {
     this.#failed = true;
     this.#error = err;
     this.#timers.clear();
-    this.#signal();
+    this.#notify();
   }
 
-  #signal(): void {
+  #notify(): void {
     const wake = this.#wake;
     if (wake === undefined) return;
     this.#wake = undefined;

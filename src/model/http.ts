@@ -55,9 +55,35 @@ export class ProviderHttp {
   async *send(call: ModelCall, signal: AbortSignal, newDecoder: () => Decoder): AsyncGenerator<ModelEvent, void> {
     const { retries, timeouts } = this.#options;
     const started = performance.now();
+    // The attempts are inlined here rather than delegated to a generator each: one generator step per event.
     for (let attempt = 0; ; attempt++) {
       if (signal.aborted) throw abortError(signal);
-      const failure = yield* this.#attempt(call, signal, newDecoder, attempt);
+      const exchange = this.#dispatch(call, signal, newDecoder, attempt);
+      let failure: Failure | undefined;
+      let yielded = false;
+      try {
+        for (;;) {
+          // Also after an abort while the caller held an event: nothing more is delivered.
+          exchange.check();
+          const event = exchange.next();
+          if (event !== undefined) {
+            yielded = true;
+            yield event;
+            continue;
+          }
+          if (exchange.done) break;
+          await exchange.more();
+        }
+        failure = exchange.httpFailure;
+      } catch (err) {
+        failure = this.#classify(err, signal, yielded);
+      } finally {
+        signal.removeEventListener('abort', exchange);
+        // Covers early exits (the caller stopped iterating): the socket is closed, not drained.
+        exchange.close();
+        // Published also when the caller stopped iterating: the attempt still ends for observers.
+        this.#publishResponse(call, attempt, exchange, failure?.error);
+      }
       if (failure === undefined) return;
       if (!failure.retry || attempt >= retries.max) throw failure.error;
       const budgetLeftMs = timeouts.totalMs - (performance.now() - started);
@@ -71,18 +97,11 @@ export class ProviderHttp {
     return this.#pool.destroy();
   }
 
-  async *#attempt(
-    call: ModelCall,
-    signal: AbortSignal,
-    newDecoder: () => Decoder,
-    attempt: number,
-  ): AsyncGenerator<ModelEvent, Failure | undefined> {
+  /** Starts one attempt: the request goes out, the caller's signal aborts it (removed by the caller afterwards). */
+  #dispatch(call: ModelCall, signal: AbortSignal, newDecoder: () => Decoder, attempt: number): Exchange {
     const provider = this.#options.name;
-    const exchange = new Exchange(provider, this.#options.timeouts, newDecoder);
-    // Removed in `finally`, so nothing stays attached to a long-lived caller signal after the attempt.
-    const forward = (): void => exchange.abort(signal.reason);
-    signal.addEventListener('abort', forward, { once: true });
-    const started = performance.now();
+    const exchange = new Exchange(provider, this.#options.timeouts, signal, newDecoder);
+    signal.addEventListener('abort', exchange, { once: true });
     if (modelRequestChannel.hasSubscribers) {
       modelRequestChannel.publish({
         provider,
@@ -91,40 +110,8 @@ export class ProviderHttp {
         stream: call.stream,
       } satisfies ModelRequestMessage);
     }
-    let yielded = false;
-    let published = false;
-    const publish = (error: SwiftletError | undefined): void => {
-      published = true;
-      this.#publishResponse(call, attempt, started, exchange.status, error);
-    };
-    try {
-      this.#pool.dispatch({ method: 'POST', path: call.path, headers: call.headers, body: call.body }, exchange);
-      for (;;) {
-        // Also after an abort while the caller held an event: nothing more is delivered.
-        exchange.check();
-        const event = exchange.next();
-        if (event !== undefined) {
-          yielded = true;
-          yield event;
-          continue;
-        }
-        if (exchange.done) break;
-        await exchange.more();
-      }
-      const failure = exchange.httpFailure;
-      publish(failure?.error);
-      return failure;
-    } catch (err) {
-      const failure = this.#classify(err, signal, yielded);
-      publish(failure.error);
-      return failure;
-    } finally {
-      signal.removeEventListener('abort', forward);
-      // Covers early exits (the caller stopped iterating): the socket is closed, not drained.
-      exchange.close();
-      // The caller stopped iterating: the attempt still ends for observers.
-      if (!published) publish(undefined);
-    }
+    this.#pool.dispatch({ method: 'POST', path: call.path, headers: call.headers, body: call.body }, exchange);
+    return exchange;
   }
 
   #classify(err: unknown, signal: AbortSignal, yielded: boolean): Failure {
@@ -134,18 +121,13 @@ export class ProviderHttp {
     return transportFailure(this.#options.name, err, yielded, this.#options.timeouts.connectMs);
   }
 
-  #publishResponse(
-    call: ModelCall,
-    attempt: number,
-    started: number,
-    status: number | undefined,
-    error: SwiftletError | undefined,
-  ): void {
+  #publishResponse(call: ModelCall, attempt: number, exchange: Exchange, error: SwiftletError | undefined): void {
     if (!modelResponseChannel.hasSubscribers) return;
+    const status = exchange.status;
     const message: ModelResponseMessage = {
       provider: this.#options.name,
       model: call.model,
-      durationMs: performance.now() - started,
+      durationMs: performance.now() - exchange.startedAt,
       attempt,
       ...(status === undefined ? {} : { status }),
       ...(error === undefined ? {} : { error }),

@@ -39,21 +39,23 @@ export async function runTurn(
   const events: TurnEvent[] = [];
   const values = opts.state ?? new Map<string, JSONValue>();
   const state: SessionState = { get: (k) => values.get(k), set: (k, v) => void values.set(k, v) };
-  const it = agent.run({
-    sessionId: 'ses_test',
-    turnId: 'turn_test',
-    input,
-    history: opts.history ?? [],
-    signal: opts.signal ?? new AbortController().signal,
-    state,
-    record: (entry) => entries.push(entry),
-  });
-  for (;;) {
-    const next = await it.next();
-    if (next.done) return { events, entries, end: next.value, state: values };
-    events.push(next.value);
-    opts.onEvent?.(next.value);
-  }
+  const end = await agent.run(
+    {
+      sessionId: 'ses_test',
+      turnId: 'turn_test',
+      input,
+      history: opts.history ?? [],
+      signal: opts.signal ?? new AbortController().signal,
+      state,
+      record: (entry) => entries.push(entry),
+    },
+    (event) => {
+      events.push(event);
+      opts.onEvent?.(event);
+      return undefined;
+    },
+  );
+  return { events, entries, end, state: values };
 }
 
 /** A promise with its resolve function, for tools that wait on each other. */
