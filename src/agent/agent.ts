@@ -1,6 +1,8 @@
 import {
   SwiftletError,
+  type EntryData,
   type ErrorPayload,
+  type ModelMessage,
   type ModelRequest,
   type ToolSpec,
   type TurnEndEvent,
@@ -8,7 +10,7 @@ import {
 } from '../core/index.js';
 import { emptyUsage } from '../core/index.js';
 import type { Tool } from '../tools/index.js';
-import { buildContext } from './context.js';
+import { buildContext, rememberUser } from './context.js';
 import { takeStep, type CompiledAgent, type Turn } from './steps.js';
 import type { Agent, AgentDefinition, EmitEvent, TurnInput } from './types.js';
 
@@ -50,9 +52,12 @@ function compile(def: AgentDefinition): CompiledAgent {
 /** The driver: takes steps until one ends the turn. */
 async function runTurn(agent: CompiledAgent, input: TurnInput, emit: EmitEvent): Promise<TurnEndEvent> {
   const { def } = agent;
-  input.record({ type: 'user', text: input.input });
+  const user: EntryData = { type: 'user', text: input.input };
+  input.record(user);
   const messages = buildContext(input.history, def.historyWindow);
-  messages.push({ role: 'user', content: input.input });
+  const message: ModelMessage = { role: 'user', content: input.input };
+  messages.push(message);
+  rememberUser(user, message);
   const turn: Turn = {
     agent,
     input,

@@ -1,4 +1,4 @@
-import type { Entry, ModelMessage, ToolCall } from '../core/index.js';
+import type { Entry, EntryData, ModelMessage, ToolCall } from '../core/index.js';
 
 type MessageEntry = Extract<Entry, { type: 'user' | 'assistant' | 'tool_result' }>;
 type ResultEntry = Extract<Entry, { type: 'tool_result' }>;
@@ -27,9 +27,26 @@ function viewOf(entry: Entry): ModelMessage | AssistantGroup | undefined {
   return (entry as ViewHolder)[MODEL_VIEW];
 }
 
-function keep<T extends ModelMessage | AssistantGroup>(entry: Entry, view: T): T {
+function keep<T extends ModelMessage | AssistantGroup>(entry: EntryData, view: T): T {
   if (Object.isExtensible(entry)) Object.defineProperty(entry, MODEL_VIEW, { value: view, writable: true });
   return view;
+}
+
+/** A user entry the turn recorded, sent as `message`: later turns reuse the message (and its wire form). */
+export function rememberUser(entry: EntryData, message: ModelMessage): void {
+  keep(entry, message);
+}
+
+/**
+ * A reply the turn recorded, with a result for each of its calls: `messages` is what the turn sent for them (the
+ * reply, then one result per call in call order), which is what `buildContext` would make of those entries. Later
+ * turns reuse them. Not kept when call ids repeat, where `buildContext` pairs results differently.
+ */
+export function rememberReply(entry: EntryData, messages: readonly ModelMessage[], calls: readonly ToolCall[]): void {
+  for (let i = 1; i < calls.length; i++) {
+    for (let j = 0; j < i; j++) if (calls[i]!.id === calls[j]!.id) return;
+  }
+  keep(entry, { results: calls.length, messages });
 }
 
 /**

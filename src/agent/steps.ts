@@ -3,6 +3,7 @@ import {
   emptyUsage,
   toSwiftletError,
   SwiftletError,
+  type EntryData,
   type ErrorPayload,
   type FinishReason,
   type JSONValue,
@@ -13,6 +14,7 @@ import {
   type Usage,
 } from '../core/index.js';
 import type { Tool } from '../tools/index.js';
+import { rememberReply } from './context.js';
 import { interruptedResult, runToolCall, type ToolCallResult, type ToolCallScope } from './tool-call.js';
 import type { AgentDefinition, EmitEvent, TurnInput } from './types.js';
 
@@ -43,8 +45,14 @@ export interface Turn {
 export type StepOutcome =
   { kind: 'final' } | { kind: 'run_again' } | { kind: 'interrupted' } | { kind: 'failed'; error: ErrorPayload };
 
+/** A recorded reply and the message the turn sends for it. */
+interface Reply {
+  entry: EntryData;
+  message: ModelMessage;
+}
+
 type Answer =
-  | { kind: 'answered'; calls: ToolCall[]; finishReason: FinishReason; usage: Usage }
+  | { kind: 'answered'; calls: ToolCall[]; finishReason: FinishReason; usage: Usage; reply: Reply }
   | { kind: 'interrupted' }
   | { kind: 'failed'; error: ErrorPayload };
 
@@ -60,7 +68,7 @@ export async function takeStep(turn: Turn): Promise<StepOutcome> {
   turn.step++;
   const answer = await streamAnswer(turn);
   if (answer.kind !== 'answered') return answer;
-  const ran = answer.calls.length === 0 ? 'done' : await runToolCalls(turn, answer.calls);
+  const ran = answer.calls.length === 0 ? 'done' : await runToolCalls(turn, answer.calls, answer.reply);
   const { turnId } = turn.input;
   await send(turn, {
     type: 'step-finish',
@@ -117,19 +125,23 @@ async function streamAnswer(turn: Turn): Promise<Answer> {
   }
   turn.usage = addUsage(turn.usage, usage);
   turn.text = text;
-  input.record({
+  const entry: EntryData = {
     type: 'assistant',
     text,
     ...(calls.length > 0 ? { toolCalls: calls } : {}),
     ...(finish.providerState === undefined ? {} : { providerState: finish.providerState }),
-  });
-  turn.messages.push({
+  };
+  input.record(entry);
+  const message: ModelMessage = {
     role: 'assistant',
     content: text,
     ...(calls.length > 0 ? { toolCalls: calls } : {}),
     ...(finish.providerState === undefined ? {} : { providerState: finish.providerState }),
-  });
-  return { kind: 'answered', calls, finishReason: finish.reason, usage };
+  };
+  turn.messages.push(message);
+  // A reply with calls is remembered once their results are in; an empty one is not sent again.
+  if (calls.length === 0) rememberReply(entry, text === '' ? [] : [message], calls);
+  return { kind: 'answered', calls, finishReason: finish.reason, usage, reply: { entry, message } };
 }
 
 /** Keeps what streamed before an interrupt or failure, marked interrupted, with a result for every call. */
@@ -140,7 +152,7 @@ async function recordCut(turn: Turn, text: string, calls: ToolCall[]): Promise<v
 }
 
 /** Runs the calls in parallel; results are recorded and passed on as each finishes. */
-async function runToolCalls(turn: Turn, calls: ToolCall[]): Promise<'done' | 'interrupted'> {
+async function runToolCalls(turn: Turn, calls: ToolCall[], reply: Reply): Promise<'done' | 'interrupted'> {
   const { agent, scope } = turn;
   const pending = new Map<number, Promise<{ index: number; result: ToolCallResult }>>();
   calls.forEach((call, index) => {
@@ -157,16 +169,20 @@ async function runToolCalls(turn: Turn, calls: ToolCall[]): Promise<'done' | 'in
     results[index] = result;
     await recordResult(turn, calls[index]!, result);
   }
+  const sent: ModelMessage[] = [reply.message];
   calls.forEach((call, index) => {
     const result = results[index]!;
-    turn.messages.push({
+    const message: ModelMessage = {
       role: 'tool',
       callId: call.id,
       name: call.name,
       content: result.output,
       ...(result.isError ? { isError: true } : {}),
-    });
+    };
+    turn.messages.push(message);
+    sent.push(message);
   });
+  rememberReply(reply.entry, sent, calls);
   return turn.input.signal.aborted ? 'interrupted' : 'done';
 }
 

@@ -40,6 +40,8 @@ export interface TurnInput {
   /**
    * Called with each entry the turn adds, in order, as soon as it is final: the user input first, then each
    * assistant reply (with its toolCalls) and tool results. (turn_start, state and turn_end are recorded by the caller.)
+   * The object is handed over: the recorder may keep it as the stored entry, completing it in place (seq, turnId…),
+   * and the agent never changes its fields afterwards.
    */
   record(entry: EntryData): void;
 }

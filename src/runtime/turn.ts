@@ -49,7 +49,12 @@ export async function executeTurn(
   const { sessionId, turnId } = spec;
   const history = rec.entries.slice();
   const record = (data: EntryData): void => {
-    const entry = { ...data, v: ENTRY_VERSION, turnId, at: Date.now(), seq: rec.info.lastSeq + 1 } as Entry;
+    // Handed over by the agent (see TurnInput.record): completed in place rather than copied.
+    const entry = data as Entry;
+    entry.v = ENTRY_VERSION;
+    entry.turnId = turnId;
+    entry.at = Date.now();
+    entry.seq = rec.info.lastSeq + 1;
     rec.info.lastSeq = entry.seq;
     rec.info.updatedAt = entry.at;
     rec.entries.push(entry);

@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { z } from 'zod';
-import { SwiftletError, type ModelRequest } from '../../src/core/index.js';
+import { SwiftletError, type Entry, type ModelRequest } from '../../src/core/index.js';
 import { defineTool, createBuiltinTool } from '../../src/tools/index.js';
-import { capBytes } from '../../src/agent/index.js';
+import { buildContext, capBytes } from '../../src/agent/index.js';
 import { fakeModel, textAnswer, toolAnswer } from './fake-model.js';
 import { agentWith, latch, runTurn } from './harness.js';
 
@@ -213,4 +213,27 @@ test('one agent serves concurrent turns of different sessions without sharing st
   assert.deepEqual(b.state.get('todo'), [{ id: 1, text: 'beta', status: 'pending' }]);
   assert.equal(a.end.text, 'done [{"id":1,"text":"alpha","status":"pending"}]');
   assert.equal(b.end.text, 'done [{"id":1,"text":"beta","status":"pending"}]');
+});
+
+test('the next turn sends the messages a turn recorded, reused as they were sent', async () => {
+  const model = fakeModel([
+    toolAnswer({ id: 'a', name: 'echo', arguments: { value: 1 } }, { id: 'b', name: 'echo', arguments: { value: 2 } }),
+    textAnswer('done'),
+    textAnswer('again'),
+  ]);
+  const agent = agentWith({ model, tools: [echo] });
+  const first = await runTurn(agent, 'go');
+  const history = first.entries.map((e, i) => ({ ...e, v: 1, turnId: 'turn_test', at: 0, seq: i + 1 }) as Entry);
+  // The entries as a store would load them (no remembered messages) give the same context.
+  const loaded = structuredClone(history);
+  assert.deepEqual(buildContext(history, 50), buildContext(loaded, 50));
+  const linked = first.entries.map((e, i) => Object.assign(e, { v: 1, turnId: 'turn_test', at: 0, seq: i + 1 }));
+  assert.deepEqual(buildContext(linked as Entry[], 50), buildContext(loaded, 50));
+  await runTurn(agent, 'more', { history: linked as Entry[] });
+  const sent = model.requests[2]!.messages;
+  assert.deepEqual(sent, [...buildContext(loaded, 50), { role: 'user', content: 'more' }]);
+  assert.deepEqual(
+    sent.map((m) => m.role),
+    ['user', 'assistant', 'tool', 'tool', 'assistant', 'user'],
+  );
 });
