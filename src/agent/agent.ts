@@ -1,8 +1,6 @@
 import {
   SwiftletError,
-  type EntryData,
   type ErrorPayload,
-  type ModelMessage,
   type ModelRequest,
   type ToolSpec,
   type TurnEndEvent,
@@ -10,7 +8,7 @@ import {
 } from '../core/index.js';
 import { emptyUsage } from '../core/index.js';
 import type { Tool } from '../tools/index.js';
-import { buildContext, rememberUser } from './context.js';
+import { buildContext } from './context.js';
 import { takeStep, type CompiledAgent, type Turn } from './steps.js';
 import type { Agent, AgentDefinition, EmitEvent, TurnInput } from './types.js';
 
@@ -52,17 +50,15 @@ function compile(def: AgentDefinition): CompiledAgent {
 /** The driver: takes steps until one ends the turn. */
 async function runTurn(agent: CompiledAgent, input: TurnInput, emit: EmitEvent): Promise<TurnEndEvent> {
   const { def } = agent;
-  const user: EntryData = { type: 'user', text: input.input };
-  input.record(user);
+  input.record({ type: 'user', text: input.input });
   const messages = buildContext(input.history, def.historyWindow);
-  const message: ModelMessage = { role: 'user', content: input.input };
-  messages.push(message);
-  rememberUser(user, message);
+  messages.push({ role: 'user', content: input.input });
   const turn: Turn = {
     agent,
     input,
     emit,
     messages,
+    request: { ...(input.stream === false ? agent.wholeRequest : agent.request), messages },
     scope: {
       sessionId: input.sessionId,
       turnId: input.turnId,

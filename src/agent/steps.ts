@@ -3,7 +3,6 @@ import {
   emptyUsage,
   toSwiftletError,
   SwiftletError,
-  type EntryData,
   type ErrorPayload,
   type FinishReason,
   type JSONValue,
@@ -14,7 +13,6 @@ import {
   type Usage,
 } from '../core/index.js';
 import type { Tool } from '../tools/index.js';
-import { rememberReply } from './context.js';
 import { interruptedResult, runToolCall, type ToolCallResult, type ToolCallScope } from './tool-call.js';
 import type { AgentDefinition, EmitEvent, TurnInput } from './types.js';
 
@@ -35,6 +33,8 @@ export interface Turn {
   readonly emit: EmitEvent;
   readonly scope: ToolCallScope;
   readonly messages: ModelMessage[];
+  /** Sent with every model call of the turn: the same object, its `messages` growing from step to step. */
+  readonly request: ModelRequest;
   /** Model calls started so far. */
   step: number;
   usage: Usage;
@@ -45,14 +45,8 @@ export interface Turn {
 export type StepOutcome =
   { kind: 'final' } | { kind: 'run_again' } | { kind: 'interrupted' } | { kind: 'failed'; error: ErrorPayload };
 
-/** A recorded reply and the message the turn sends for it. */
-interface Reply {
-  entry: EntryData;
-  message: ModelMessage;
-}
-
 type Answer =
-  | { kind: 'answered'; calls: ToolCall[]; finishReason: FinishReason; usage: Usage; reply: Reply }
+  | { kind: 'answered'; calls: ToolCall[]; finishReason: FinishReason; usage: Usage }
   | { kind: 'interrupted' }
   | { kind: 'failed'; error: ErrorPayload };
 
@@ -68,7 +62,7 @@ export async function takeStep(turn: Turn): Promise<StepOutcome> {
   turn.step++;
   const answer = await streamAnswer(turn);
   if (answer.kind !== 'answered') return answer;
-  const ran = answer.calls.length === 0 ? 'done' : await runToolCalls(turn, answer.calls, answer.reply);
+  const ran = answer.calls.length === 0 ? 'done' : await runToolCalls(turn, answer.calls);
   const { turnId } = turn.input;
   await send(turn, {
     type: 'step-finish',
@@ -91,9 +85,7 @@ async function streamAnswer(turn: Turn): Promise<Answer> {
   let usage = emptyUsage();
   let finish: { reason: FinishReason; providerState?: JSONValue } | undefined;
   try {
-    const base = input.stream === false ? agent.wholeRequest : agent.request;
-    const request: ModelRequest = { ...base, messages: turn.messages };
-    for await (const event of agent.def.model.stream(request, input.signal)) {
+    for await (const event of agent.def.model.stream(turn.request, input.signal)) {
       switch (event.type) {
         case 'text-delta':
           text += event.text;
@@ -125,23 +117,19 @@ async function streamAnswer(turn: Turn): Promise<Answer> {
   }
   turn.usage = addUsage(turn.usage, usage);
   turn.text = text;
-  const entry: EntryData = {
+  input.record({
     type: 'assistant',
     text,
     ...(calls.length > 0 ? { toolCalls: calls } : {}),
     ...(finish.providerState === undefined ? {} : { providerState: finish.providerState }),
-  };
-  input.record(entry);
-  const message: ModelMessage = {
+  });
+  turn.messages.push({
     role: 'assistant',
     content: text,
     ...(calls.length > 0 ? { toolCalls: calls } : {}),
     ...(finish.providerState === undefined ? {} : { providerState: finish.providerState }),
-  };
-  turn.messages.push(message);
-  // A reply with calls is remembered once their results are in; an empty one is not sent again.
-  if (calls.length === 0) rememberReply(entry, text === '' ? [] : [message], calls);
-  return { kind: 'answered', calls, finishReason: finish.reason, usage, reply: { entry, message } };
+  });
+  return { kind: 'answered', calls, finishReason: finish.reason, usage };
 }
 
 /** Keeps what streamed before an interrupt or failure, marked interrupted, with a result for every call. */
@@ -152,7 +140,7 @@ async function recordCut(turn: Turn, text: string, calls: ToolCall[]): Promise<v
 }
 
 /** Runs the calls in parallel; results are recorded and passed on as each finishes. */
-async function runToolCalls(turn: Turn, calls: ToolCall[], reply: Reply): Promise<'done' | 'interrupted'> {
+async function runToolCalls(turn: Turn, calls: ToolCall[]): Promise<'done' | 'interrupted'> {
   const { agent, scope } = turn;
   const pending = new Map<number, Promise<{ index: number; result: ToolCallResult }>>();
   calls.forEach((call, index) => {
@@ -169,20 +157,16 @@ async function runToolCalls(turn: Turn, calls: ToolCall[], reply: Reply): Promis
     results[index] = result;
     await recordResult(turn, calls[index]!, result);
   }
-  const sent: ModelMessage[] = [reply.message];
   calls.forEach((call, index) => {
     const result = results[index]!;
-    const message: ModelMessage = {
+    turn.messages.push({
       role: 'tool',
       callId: call.id,
       name: call.name,
       content: result.output,
       ...(result.isError ? { isError: true } : {}),
-    };
-    turn.messages.push(message);
-    sent.push(message);
+    });
   });
-  rememberReply(reply.entry, sent, calls);
   return turn.input.signal.aborted ? 'interrupted' : 'done';
 }
 

@@ -62,24 +62,6 @@ function wireTools(tools: readonly ToolSpec[]): object[] {
   }));
 }
 
-// A conversation is sent again with every call, growing by a few messages each time: each message's JSON is made
-// once and kept on the message object (the agent keeps them across steps and turns), as a non-enumerable symbol
-// property: invisible to spreads, JSON and clones. A WeakMap would do the same at a measurable GC cost: every
-// scavenge walks its ephemeron table.
-const WIRE_JSON = Symbol('swiftlet.openai.json');
-
-interface WireJsonHolder {
-  [WIRE_JSON]?: string;
-}
-
-function jsonOf(message: ModelMessage): string {
-  const cached = (message as WireJsonHolder)[WIRE_JSON];
-  if (cached !== undefined) return cached;
-  const json = JSON.stringify(toWire(message));
-  if (Object.isExtensible(message)) Object.defineProperty(message, WIRE_JSON, { value: json });
-  return json;
-}
-
 /** An agent's tool list is one frozen array for all its calls: a WeakMap with one key per agent. */
 const toolsJson = new WeakMap<readonly ToolSpec[], string>();
 
@@ -92,20 +74,62 @@ function toolsText(tools: readonly ToolSpec[]): string {
   return json;
 }
 
-/** `JSON.stringify(openAiBody(request, stream))`, the same text, made from the messages' cached JSON. */
+/** The JSON of some leading messages of a request's message array, as sent by the previous call with it. */
+interface SentMessages {
+  array: readonly ModelMessage[];
+  /** The message objects whose JSON `json` holds, in order. */
+  sent: ModelMessage[];
+  json: string;
+}
+
+// An agent sends the same request object with every step of a turn, its messages growing: the JSON of the messages
+// already sent is kept on the request (a non-enumerable symbol property, invisible to spreads, JSON and clones) and
+// only new messages are serialised. It lives as long as the request, so nothing outlives the turn. Messages are
+// values: one changed in place after it was sent is not noticed, one replaced by another object is.
+const SENT = Symbol('swiftlet.openai.sent');
+
+interface SentHolder {
+  [SENT]?: SentMessages;
+}
+
+function messagesJson(request: ModelRequest): string {
+  const messages = request.messages;
+  const prior = (request as SentHolder)[SENT];
+  let json = '';
+  let from = 0;
+  if (prior !== undefined && prior.array === messages && prior.sent.length <= messages.length) {
+    const sent = prior.sent;
+    let same = true;
+    for (let i = 0; i < sent.length && same; i++) same = sent[i] === messages[i];
+    if (same) {
+      json = prior.json;
+      from = sent.length;
+    }
+  }
+  if (from < messages.length) {
+    const wire: WireMessage[] = [];
+    for (let i = from; i < messages.length; i++) wire.push(toWire(messages[i]!));
+    // One JSON.stringify for all the new messages, then the brackets cut off (a slice, not a copy).
+    const added = JSON.stringify(wire);
+    const inner = added.slice(1, -1);
+    json = from === 0 ? inner : `${json},${inner}`;
+  }
+  if (from < messages.length && Object.isExtensible(request)) {
+    const entry: SentMessages = { array: messages, sent: messages.slice(), json };
+    Object.defineProperty(request, SENT, { value: entry, writable: true, configurable: true });
+  }
+  return json;
+}
+
+/** `JSON.stringify(openAiBody(request, stream))`, the same text, reusing what the request's last call sent. */
 export function openAiBodyText(request: ModelRequest, stream: boolean): string {
   let out = `{"model":${JSON.stringify(request.model)},"messages":[`;
-  let first = true;
+  const messages = messagesJson(request);
   if (request.system !== undefined && request.system !== '') {
     out += `{"role":"system","content":${JSON.stringify(request.system)}}`;
-    first = false;
+    if (messages !== '') out += ',';
   }
-  const messages = request.messages;
-  for (let i = 0; i < messages.length; i++) {
-    if (first) first = false;
-    else out += ',';
-    out += jsonOf(messages[i]!);
-  }
+  out += messages;
   out += stream ? '],"stream":true,"stream_options":{"include_usage":true}' : '],"stream":false';
   const tools = request.tools;
   if (tools !== undefined && tools.length > 0) out += `,"tools":${toolsText(tools)}`;

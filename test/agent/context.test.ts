@@ -79,19 +79,3 @@ test('error results and provider state are carried through', () => {
     { role: 'tool', callId: 'a', name: 'todo', content: 'nope', isError: true },
   ]);
 });
-
-test('the same entries give the same messages again, and a reply seen before its results is rebuilt with them', () => {
-  const entries = log({ type: 'user', text: 'go' }, { type: 'assistant', text: 'on it', toolCalls: [call('a')] });
-  const before = buildContext(entries, 10);
-  assert.deepEqual(before, [
-    { role: 'user', content: 'go' },
-    { role: 'assistant', content: 'on it' },
-  ]);
-  assert.equal(buildContext(entries, 10)[0], before[0], 'the message object is reused');
-  const answered = [...entries, ...log(result('a'))];
-  assert.deepEqual(buildContext(answered, 10), [
-    { role: 'user', content: 'go' },
-    { role: 'assistant', content: 'on it', toolCalls: [call('a')] },
-    { role: 'tool', callId: 'a', name: 'todo', content: 'out a' },
-  ]);
-});

@@ -36,12 +36,15 @@ test('the body text is exactly JSON.stringify of the body, streamed or not', () 
   }
 });
 
-test('a message sent again keeps its wire form; a new message object gets its own', () => {
-  const request: ModelRequest = { model: 'm', messages: [...conversation] };
+test('a request sent again with more messages, or other ones, still gets exactly its own text', () => {
+  const request: ModelRequest = { model: 'm', system: 'Be brief.', messages: [...conversation] };
   const first = openAiBodyText(request, false);
   assert.equal(openAiBodyText(request, false), first);
   request.messages.push({ role: 'user', content: 'And tomorrow?' });
   assert.equal(openAiBodyText(request, false), JSON.stringify(openAiBody(request, false)));
-  const parsed = JSON.parse(openAiBodyText(request, false)) as { messages: { content: string }[] };
-  assert.equal(parsed.messages.at(-1)?.content, 'And tomorrow?');
+  request.messages[0] = { role: 'user', content: 'Weather in Rome?' };
+  assert.equal(openAiBodyText(request, true), JSON.stringify(openAiBody(request, true)));
+  request.messages = request.messages.slice(0, 2);
+  assert.equal(openAiBodyText(request, false), JSON.stringify(openAiBody(request, false)));
+  assert.equal(JSON.stringify({ ...request }), JSON.stringify(request), 'nothing visible is added to the request');
 });
