@@ -142,6 +142,14 @@ async function recordCut(turn: Turn, text: string, calls: ToolCall[]): Promise<v
 /** Runs the calls in parallel; results are recorded and passed on as each finishes. */
 async function runToolCalls(turn: Turn, calls: ToolCall[]): Promise<'done' | 'interrupted'> {
   const { agent, scope } = turn;
+  if (calls.length === 1) {
+    // The common case needs no race.
+    const call = calls[0]!;
+    const result = await runToolCall(agent.tools.get(call.name), call, scope, agent.toolNames);
+    await recordResult(turn, call, result);
+    pushResult(turn, call, result);
+    return turn.input.signal.aborted ? 'interrupted' : 'done';
+  }
   const pending = new Map<number, Promise<{ index: number; result: ToolCallResult }>>();
   calls.forEach((call, index) => {
     const running = runToolCall(agent.tools.get(call.name), call, scope, agent.toolNames);
@@ -157,17 +165,19 @@ async function runToolCalls(turn: Turn, calls: ToolCall[]): Promise<'done' | 'in
     results[index] = result;
     await recordResult(turn, calls[index]!, result);
   }
-  calls.forEach((call, index) => {
-    const result = results[index]!;
-    turn.messages.push({
-      role: 'tool',
-      callId: call.id,
-      name: call.name,
-      content: result.output,
-      ...(result.isError ? { isError: true } : {}),
-    });
-  });
+  calls.forEach((call, index) => pushResult(turn, call, results[index]!));
   return turn.input.signal.aborted ? 'interrupted' : 'done';
+}
+
+/** The result as the model sees it in the next step: after its call, in the order of the calls. */
+function pushResult(turn: Turn, call: ToolCall, result: ToolCallResult): void {
+  turn.messages.push({
+    role: 'tool',
+    callId: call.id,
+    name: call.name,
+    content: result.output,
+    ...(result.isError ? { isError: true } : {}),
+  });
 }
 
 async function recordResult(turn: Turn, call: ToolCall, result: ToolCallResult): Promise<void> {

@@ -40,7 +40,12 @@ export class JsonDecoder implements Decoder {
   }
 
   end(): readonly ModelEvent[] {
-    return this.#map(parseJson(this.#provider, Buffer.concat(this.#chunks).toString('utf8')));
+    const chunks = this.#chunks;
+    // A small answer comes in one chunk: decoded as it is, not copied first.
+    const one = chunks.length === 1 ? chunks[0]! : undefined;
+    const text =
+      one !== undefined && Buffer.isBuffer(one) ? one.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+    return this.#map(parseJson(this.#provider, text));
   }
 }
 

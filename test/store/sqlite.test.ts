@@ -8,6 +8,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { SwiftletError } from '../../src/core/index.js';
 import { GroupCommitWriter, SqliteStore, openStore } from '../../src/store/index.js';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
+import { encodeEntry } from '../../src/store/plan.js';
 import { Log, storeContract, uid } from './contract.js';
 
 const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
@@ -71,5 +72,36 @@ describe('SqliteStore', () => {
     const db = new Database(path, { readonly: true });
     t.after(() => db.close());
     assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+  });
+
+  it('stores each entry as its columns plus the versioned payload encodeEntry makes', async (t) => {
+    const path = join(dir, 'payload.db');
+    const store = await openStore({ driver: 'sqlite', path });
+    t.after(() => store.close());
+    const log = new Log(uid('payload'));
+    const entries = log.turn('t1', [
+      { type: 'user', text: 'héllo "quoted"\n' },
+      {
+        type: 'assistant',
+        text: '',
+        toolCalls: [{ id: 'c1', name: 'todo', arguments: '{"a":1}' }],
+        providerState: { x: [1] },
+      },
+      { type: 'tool_result', callId: 'c1', name: 'todo', output: 'no', isError: true },
+      { type: 'state', key: 'todo', value: { items: [] } },
+    ]);
+    await store.append([log.create(entries)]);
+    const db = new Database(path, { readonly: true });
+    t.after(() => db.close());
+    const rows = db
+      .prepare('SELECT seq, turn_id, type, at, data FROM entries WHERE session_id = ? ORDER BY seq')
+      .all(log.sessionId) as { seq: number; turn_id: string; type: string; at: number; data: string }[];
+    assert.deepEqual(
+      rows,
+      entries.map((e) => {
+        const c = encodeEntry(e);
+        return { seq: c.seq, turn_id: c.turnId, type: c.type, at: c.at, data: c.data };
+      }),
+    );
   });
 });
