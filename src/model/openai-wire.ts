@@ -43,6 +43,40 @@ function toWire(message: ModelMessage): WireMessage {
   }
 }
 
+const q = JSON.stringify;
+
+/**
+ * `JSON.stringify(toWire(message))`, written out for the known shapes: no wire object to build, no generic walk of
+ * one. Anything unexpected (a field that is not a string) goes the generic way.
+ */
+function wireJson(message: ModelMessage): string {
+  switch (message.role) {
+    case 'user':
+      if (typeof message.content === 'string') return `{"role":"user","content":${q(message.content)}}`;
+      break;
+    case 'tool':
+      if (typeof message.callId === 'string' && typeof message.content === 'string') {
+        return `{"role":"tool","tool_call_id":${q(message.callId)},"content":${q(message.content)}}`;
+      }
+      break;
+    case 'assistant': {
+      const { content, toolCalls } = message;
+      if (typeof content !== 'string') break;
+      if (toolCalls === undefined || toolCalls.length === 0) return `{"role":"assistant","content":${q(content)}}`;
+      let calls = '';
+      for (const c of toolCalls) {
+        if (typeof c.id !== 'string' || typeof c.name !== 'string' || typeof c.arguments !== 'string') {
+          return q(toWire(message));
+        }
+        if (calls !== '') calls += ',';
+        calls += `{"id":${q(c.id)},"type":"function","function":{"name":${q(c.name)},"arguments":${q(c.arguments)}}}`;
+      }
+      return `{"role":"assistant","content":${content === '' ? 'null' : q(content)},"tool_calls":[${calls}]}`;
+    }
+  }
+  return q(toWire(message));
+}
+
 export function openAiBody(request: ModelRequest, stream: boolean): Record<string, unknown> {
   const messages: WireMessage[] = [];
   if (request.system !== undefined && request.system !== '') messages.push({ role: 'system', content: request.system });
@@ -106,13 +140,9 @@ function messagesJson(request: ModelRequest): string {
       from = sent.length;
     }
   }
-  if (from < messages.length) {
-    const wire: WireMessage[] = [];
-    for (let i = from; i < messages.length; i++) wire.push(toWire(messages[i]!));
-    // One JSON.stringify for all the new messages, then the brackets cut off (a slice, not a copy).
-    const added = JSON.stringify(wire);
-    const inner = added.slice(1, -1);
-    json = from === 0 ? inner : `${json},${inner}`;
+  for (let i = from; i < messages.length; i++) {
+    const one = wireJson(messages[i]!);
+    json = i === 0 ? one : `${json},${one}`;
   }
   if (from < messages.length && Object.isExtensible(request)) {
     const entry: SentMessages = { array: messages, sent: messages.slice(), json };

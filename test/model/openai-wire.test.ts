@@ -13,6 +13,15 @@ const conversation: ModelMessage[] = [
   },
   { role: 'tool', callId: 'call_a', name: 'get_weather', content: 'sunny ☀', isError: true },
   { role: 'assistant', content: 'Sunny.' },
+  {
+    role: 'assistant',
+    content: 'Checking both…',
+    toolCalls: [
+      { id: 'call_b', name: 'get_time', arguments: '' },
+      { id: 'call_c', name: 'get_weather', arguments: '{"city":"Zürich\\n"}' },
+    ],
+  },
+  { role: 'tool', callId: 'call_b', name: 'get_time', content: '' },
 ];
 
 const variants: ModelRequest[] = [
