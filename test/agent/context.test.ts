@@ -79,3 +79,20 @@ test('error results and provider state are carried through', () => {
     { role: 'tool', callId: 'a', name: 'todo', content: 'nope', isError: true },
   ]);
 });
+
+test('results after state entries still pair with their call; a later result for the same call wins', () => {
+  const entries = log(
+    { type: 'turn_start', agent: 'a' },
+    { type: 'user', text: 'go' },
+    { type: 'assistant', text: '', toolCalls: [call('a')] },
+    { type: 'state', key: 'todo', value: [] },
+    { type: 'tool_result', callId: 'a', name: 'todo', output: 'first' },
+    { type: 'tool_result', callId: 'a', name: 'todo', output: 'second' },
+    { type: 'turn_end', outcome: 'final', usage: { inputTokens: 1, outputTokens: 1 }, steps: 1 },
+  );
+  assert.deepEqual(buildContext(entries, 10), [
+    { role: 'user', content: 'go' },
+    { role: 'assistant', content: '', toolCalls: [call('a')] },
+    { role: 'tool', callId: 'a', name: 'todo', content: 'second' },
+  ]);
+});
