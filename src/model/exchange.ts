@@ -57,6 +57,11 @@ export class Exchange implements Dispatcher.DispatchHandler {
     return this.#ended && this.#head >= this.#queue.length;
   }
 
+  /** True once the exchange failed or was aborted: `check()` throws why. */
+  get failed(): boolean {
+    return this.#failed;
+  }
+
   /** Throws why the exchange failed (transport or decoder error, timeout, abort), if it did. */
   check(): void {
     if (this.#failed) throw this.#error;

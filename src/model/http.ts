@@ -3,29 +3,24 @@
 import { Pool } from 'undici';
 import { abortError, SwiftletError } from '../core/index.js';
 import type { ModelEvent } from '../core/index.js';
+import { CallStream } from './call-stream.js';
+import type { CallTransport, ModelCall } from './call-stream.js';
 import type { Decoder } from './decoder.js';
 import { modelRequestChannel, modelResponseChannel } from './diagnostics.js';
 import type { ModelRequestMessage, ModelResponseMessage } from './diagnostics.js';
 import { Exchange } from './exchange.js';
 import { transportFailure } from './http-errors.js';
 import type { Failure } from './http-errors.js';
-import { retryDelay, sleep } from './retry.js';
 import type { ProviderOptions } from './types.js';
 
-export interface ModelCall {
-  /** Path on the provider's origin, query included. */
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-  model: string;
-  stream: boolean;
-}
+export type { ModelCall } from './call-stream.js';
 
 export class ProviderHttp {
   readonly #options: ProviderOptions;
   readonly #pool: Pool;
   readonly #basePath: string;
   readonly #query: string;
+  readonly #transport: CallTransport;
 
   constructor(options: ProviderOptions) {
     const url = new URL(options.baseUrl);
@@ -41,6 +36,19 @@ export class ProviderHttp {
       bodyTimeout: 0,
       connect: { timeout: options.timeouts.connectMs },
     });
+    this.#transport = {
+      retries: options.retries,
+      totalMs: options.timeouts.totalMs,
+      start: (call, signal, newDecoder, attempt) => this.#dispatch(call, signal, newDecoder, attempt),
+      end: (call, signal, exchange, attempt, error) => {
+        signal.removeEventListener('abort', exchange);
+        // Covers early exits (the caller stopped iterating): the socket is closed, not drained.
+        exchange.close();
+        // Published also when the caller stopped iterating: the attempt still ends for observers.
+        this.#publishResponse(call, attempt, exchange, error);
+      },
+      classify: (err, signal, yielded) => this.#classify(err, signal, yielded),
+    };
   }
 
   /** `suffix` appended to the base URL's path, e.g. `/chat/completions`. */
@@ -49,48 +57,11 @@ export class ProviderHttp {
   }
 
   /**
-   * Sends `call` and yields the events `newDecoder()` makes of the answer. Failed attempts are retried while the
-   * caller has seen nothing; once an event was yielded, any failure ends the stream with an error.
+   * Sends `call`; iterating the result yields the events `newDecoder()` makes of the answer. Failed attempts are
+   * retried while the caller has seen nothing; once an event was delivered, any failure ends it with an error.
    */
-  async *send(call: ModelCall, signal: AbortSignal, newDecoder: () => Decoder): AsyncGenerator<ModelEvent, void> {
-    const { retries, timeouts } = this.#options;
-    const started = performance.now();
-    // The attempts are inlined here rather than delegated to a generator each: one generator step per event.
-    for (let attempt = 0; ; attempt++) {
-      if (signal.aborted) throw abortError(signal);
-      const exchange = this.#dispatch(call, signal, newDecoder, attempt);
-      let failure: Failure | undefined;
-      let yielded = false;
-      try {
-        for (;;) {
-          // Also after an abort while the caller held an event: nothing more is delivered.
-          exchange.check();
-          const event = exchange.next();
-          if (event !== undefined) {
-            yielded = true;
-            yield event;
-            continue;
-          }
-          if (exchange.done) break;
-          await exchange.more();
-        }
-        failure = exchange.httpFailure;
-      } catch (err) {
-        failure = this.#classify(err, signal, yielded);
-      } finally {
-        signal.removeEventListener('abort', exchange);
-        // Covers early exits (the caller stopped iterating): the socket is closed, not drained.
-        exchange.close();
-        // Published also when the caller stopped iterating: the attempt still ends for observers.
-        this.#publishResponse(call, attempt, exchange, failure?.error);
-      }
-      if (failure === undefined) return;
-      if (!failure.retry || attempt >= retries.max) throw failure.error;
-      const budgetLeftMs = timeouts.totalMs - (performance.now() - started);
-      const delay = retryDelay(retries, attempt, failure.error.retryAfterMs, budgetLeftMs);
-      if (delay === undefined) throw failure.error;
-      await sleep(delay, signal);
-    }
+  send(call: ModelCall, signal: AbortSignal, newDecoder: () => Decoder): AsyncIterableIterator<ModelEvent, undefined> {
+    return new CallStream(this.#transport, call, signal, newDecoder);
   }
 
   close(): Promise<void> {
