@@ -72,7 +72,7 @@ export class ProviderHttp {
   #dispatch(call: ModelCall, signal: AbortSignal, newDecoder: () => Decoder, attempt: number): Exchange {
     const provider = this.#options.name;
     const exchange = new Exchange(provider, this.#options.timeouts, signal, newDecoder);
-    signal.addEventListener('abort', exchange, { once: true });
+    signal.addEventListener('abort', exchange);
     if (modelRequestChannel.hasSubscribers) {
       modelRequestChannel.publish({
         provider,
