@@ -178,10 +178,12 @@ export class Runtime {
     const task = (async () => {
       let pinned: SessionRecord | undefined;
       try {
-        const ready = slot.ready;
-        if (!controller.signal.aborted) {
+        if (slot.started()) {
+          // One microtask, so the caller holds the TurnRun (and has chosen events or result) before the turn starts.
+          await undefined;
+        } else if (!controller.signal.aborted) {
           await Promise.race([
-            ready,
+            slot.ready,
             new Promise<void>((r) => controller.signal.addEventListener('abort', () => r(), { once: true })),
           ]);
         }

@@ -44,7 +44,13 @@ export class TurnScheduler {
    * Reserves a place for a turn on the session; throws SESSION_BUSY when its queue is full. The returned promise
    * resolves when the turn may run; call `release` exactly once afterwards (or `cancel` if it never ran).
    */
-  acquire(sessionId: string): { ready: Promise<void>; cancel: () => boolean; release: () => void } {
+  acquire(sessionId: string): {
+    ready: Promise<void>;
+    /** True once the turn may run (at once, when the session and a global slot were free). */
+    started: () => boolean;
+    cancel: () => boolean;
+    release: () => void;
+  } {
     let lane = this.#lanes.get(sessionId);
     if (!lane) {
       lane = { running: false, queue: [] };
@@ -94,7 +100,7 @@ export class TurnScheduler {
       this.#advanceLane(sessionId, theLane);
       this.#pump();
     };
-    return { ready, cancel, release };
+    return { ready, started: () => started, cancel, release };
   }
 
   #advanceLane(sessionId: string, lane: Lane): void {
