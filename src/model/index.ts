@@ -1,12 +1,12 @@
 // The model folder's public face: the ModelClient port, the provider adapters behind it, and the mock LLM.
-import { AnthropicClient } from './anthropic.js';
-import { OpenAiClient } from './openai.js';
+import { ANTHROPIC_WIRE } from './anthropic.js';
+import { WireClient } from './client.js';
+import { OPENAI_WIRE } from './openai.js';
 import type { ModelClient, ProviderOptions } from './types.js';
 
 export * from './types.js';
 export * from './mock/index.js';
-export { AnthropicClient } from './anthropic.js';
-export { OpenAiClient } from './openai.js';
+export { WireClient, type Wire } from './client.js';
 export { SseParser } from './sse.js';
 export type { SseEvent } from './sse.js';
 export { modelRequestChannel, modelResponseChannel } from './diagnostics.js';
@@ -16,8 +16,8 @@ export type { ModelRequestMessage, ModelResponseMessage } from './diagnostics.js
 export function createModelClient(options: ProviderOptions): ModelClient {
   switch (options.type) {
     case 'openai':
-      return new OpenAiClient(options);
+      return new WireClient(options, OPENAI_WIRE);
     case 'anthropic':
-      return new AnthropicClient(options);
+      return new WireClient(options, ANTHROPIC_WIRE);
   }
 }
