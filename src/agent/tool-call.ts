@@ -1,6 +1,6 @@
 import { channel } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
-import type { ToolCall } from '../core/index.js';
+import { CHANNELS, type ToolCall } from '../core/index.js';
 import type { SessionState, Tool, ToolContext } from '../tools/index.js';
 
 export type ToolOutcome = 'ok' | 'error' | 'invalid_args' | 'unknown_tool' | 'timeout' | 'interrupted';
@@ -21,8 +21,8 @@ export interface ToolCallScope {
   maxOutputBytes: number;
 }
 
-const toolStart = channel('swiftlet:tool:start');
-const toolEnd = channel('swiftlet:tool:end');
+const toolStart = channel(CHANNELS.toolStart);
+const toolEnd = channel(CHANNELS.toolEnd);
 
 export const INTERRUPTED_OUTPUT = 'interrupted: the turn was stopped before this tool call finished';
 

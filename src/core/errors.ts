@@ -102,7 +102,12 @@ export class SwiftletError extends Error {
     return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
   }
 
-  toJSON(): { code: ErrorCode; message: string; field?: string; issues?: readonly { path: string; message: string }[] } {
+  toJSON(): {
+    code: ErrorCode;
+    message: string;
+    field?: string;
+    issues?: readonly { path: string; message: string }[];
+  } {
     return {
       code: this.code,
       message: this.message,

@@ -20,7 +20,7 @@ function randomPart(): string {
     offset = 0;
   }
   let out = '';
-  for (let i = 0; i < 16; i++) out += ALPHABET[pool[offset + (i >> 1)]! >> (i & 1 ? 0 : 3) & 31];
+  for (let i = 0; i < 16; i++) out += ALPHABET[(pool[offset + (i >> 1)]! >> (i & 1 ? 0 : 3)) & 31];
   offset += 10;
   return out;
 }

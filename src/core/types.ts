@@ -100,7 +100,15 @@ export type TurnEvent =
   | { type: 'turn-start'; turnId: string; sessionId: string; agent: string }
   | { type: 'text-delta'; turnId: string; step: number; text: string }
   | { type: 'tool-call'; turnId: string; step: number; call: ToolCall }
-  | { type: 'tool-result'; turnId: string; step: number; callId: string; name: string; output: string; isError: boolean }
+  | {
+      type: 'tool-result';
+      turnId: string;
+      step: number;
+      callId: string;
+      name: string;
+      output: string;
+      isError: boolean;
+    }
   | { type: 'step-finish'; turnId: string; step: number; finishReason: FinishReason; usage: Usage }
   | {
       type: 'turn-end';

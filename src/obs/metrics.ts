@@ -87,8 +87,7 @@ export class EventMetrics {
   };
 
   /** Forgets turns in flight (their end, if it comes, counts without a duration). */
-  clearOpenTurns(): void {
-  }
+  clearOpenTurns(): void {}
 
   describe(): Described[] {
     return [

@@ -1,6 +1,7 @@
 import { channel } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import {
+  CHANNELS,
   ENTRY_VERSION,
   emptyUsage,
   toSwiftletError,
@@ -15,8 +16,8 @@ import type { SessionState } from '../tools/index.js';
 import type { TurnEvents } from './event-queue.js';
 import { entryBytes, type SessionCache, type SessionRecord } from './session-cache.js';
 
-const turnStart = channel('swiftlet:turn:start');
-const turnEnd = channel('swiftlet:turn:end');
+const turnStart = channel(CHANNELS.turnStart);
+const turnEnd = channel(CHANNELS.turnEnd);
 
 export interface TurnDeps {
   /** Where the turn's entries go; absent for an ephemeral turn, which stores nothing. */

@@ -1,6 +1,6 @@
 import { channel } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
-import { SwiftletError } from '../core/index.js';
+import { CHANNELS, SwiftletError } from '../core/index.js';
 import type { AppendBatch, SessionStore } from './types.js';
 
 /** Published after every flush, only when someone listens. */
@@ -12,7 +12,7 @@ export interface StoreCommitMessage {
   error?: unknown;
 }
 
-export const commitChannel = channel('swiftlet:store:commit');
+export const commitChannel = channel(CHANNELS.storeCommit);
 
 export interface GroupCommitWriterOptions {
   /**
