@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'bench/peers/**', 'test-artifacts/**', '**/*.cjs'] },
+  { ignores: ['dist/**', 'node_modules/**', '.scratch/**', '.test-dist-*/**', 'bench/peers/**', 'test-artifacts/**', '**/*.cjs'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

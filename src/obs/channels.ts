@@ -1,2 +1,11 @@
 // Observers read the channels and messages defined in core, beside every publisher.
-export * from '../core/diagnostics.js';
+export {
+  CHANNELS,
+  type ChannelName,
+  type TurnStartMessage,
+  type TurnEndMessage,
+  type ModelRequestMessage,
+  type ModelResponseMessage,
+  type ToolEndMessage,
+  type StoreCommitMessage,
+} from '../core/index.js';
