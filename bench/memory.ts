@@ -21,6 +21,8 @@ export interface MemoryProbeArgs {
   sessions: number;
   store: ContenderOptions['store'];
   durability: ContenderOptions['durability'];
+  /** With --memory-profile: the probe writes a V8 sampling heap profile here when it exits. */
+  heapProfDir?: string;
 }
 
 export interface MemoryResult {
@@ -45,7 +47,11 @@ export async function measureMemory(cli: CliSpec, args: MemoryProbeArgs): Promis
   const child = spawnCli(cli, ['bench', 'turn'], {
     // No bytecode flushing: V8 would drop the bytecode of functions idle for a few collections, and the forced
     // collections here would charge that to the sessions as negative bytes.
-    nodeFlags: ['--expose-gc', '--no-flush-bytecode'],
+    nodeFlags: [
+      '--expose-gc',
+      '--no-flush-bytecode',
+      ...(args.heapProfDir === undefined ? [] : ['--heap-prof', '--heap-prof-dir', args.heapProfDir]),
+    ],
     env: { ...process.env, [PROBE_ENV]: JSON.stringify(args) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -10,3 +10,6 @@ export const PROBE_ENV = 'SWIFTLET_BENCH_MEMORY_PROBE';
 export const CHILD_ENV = 'SWIFTLET_BENCH_CHILD';
 
 export type ChildSpec = { role: 'http-floor'; args: HttpFloorArgs } | { role: 'loadgen'; args: LoadgenArgs };
+
+/** Set for the helper processes of `concurrency` (bench/concurrency/child.ts reads its value). */
+export const CONCURRENCY_CHILD_ENV = 'SWIFTLET_BENCH_CONCURRENCY_CHILD';

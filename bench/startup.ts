@@ -21,6 +21,8 @@ export interface StartupBenchOptions {
   runs: number;
   /** Seconds the idle run waits after ready before reading its memory. */
   idleSeconds: number;
+  /** With --memory-profile: the idle server writes a V8 sampling heap profile here when it stops. */
+  heapProfDir?: string;
   cli?: CliSpec;
   onProgress?: (line: string) => void;
 }
@@ -73,7 +75,7 @@ export async function runStartupBench(o: StartupBenchOptions): Promise<StartupBe
       listening.push(r.listeningMs);
     }
     progress(`startup: idle memory after ${o.idleSeconds} s`);
-    const idle = await serveOnce(cli, config, o.idleSeconds);
+    const idle = await serveOnce(cli, config, o.idleSeconds, o.heapProfDir);
     await timeExit(cli.execArgv, [cli.script, '--version']);
     const version: number[] = [];
     const bare: number[] = [];
@@ -144,10 +146,16 @@ interface ServeRun {
 }
 
 /** Spawns the server, times it to its address line and to the first 200 from /readyz; idles first when asked. */
-async function serveOnce(cli: CliSpec, config: string, idleSeconds?: number): Promise<ServeRun> {
+async function serveOnce(
+  cli: CliSpec,
+  config: string,
+  idleSeconds?: number,
+  heapProfDir?: string,
+): Promise<ServeRun> {
   const t0 = performance.now();
   const child = spawnCli(cli, ['serve', '--config', config, '--port', '0', '--log-level', 'warn', '--json'], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(heapProfDir === undefined ? {} : { nodeFlags: ['--heap-prof', '--heap-prof-dir', heapProfDir] }),
   });
   const exited = once(child, 'exit');
   let stderr = '';

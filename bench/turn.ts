@@ -27,6 +27,8 @@ export interface TurnBenchOptions {
   memSessions: number;
   store: ContenderOptions['store'];
   durability: ContenderOptions['durability'];
+  /** With --memory-profile: the memory probe writes a V8 sampling heap profile here. */
+  heapProfDir?: string;
   /** How to start the mock LLM and memory probe processes; defaults to the way this process was started. */
   cli?: CliSpec;
   onProgress?: (p: TurnProgress) => void;

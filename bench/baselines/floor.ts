@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { Pool } from 'undici';
 import type { Contender, ContenderOptions } from '../contender.js';
 import { MODEL_IDS, sessionFor, turnInput } from '../workload.js';
-import { HandLoop, type ChatCompletion, type ChatMessage } from './loop.js';
+import { HandLoop, type ChatCompletion, type ChatMessage, type Post } from './loop.js';
 
 const SCHEMA = `
   CREATE TABLE sessions (id TEXT PRIMARY KEY, last_seq INTEGER NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;
@@ -17,15 +17,8 @@ const SCHEMA = `
 `;
 
 export function floorContender(o: ContenderOptions): Contender {
-  const url = new URL(o.mockUrl);
-  const pool = new Pool(url.origin, { connections: 4, keepAliveTimeout: 60_000 });
-  const headers = { 'content-type': 'application/json', authorization: 'Bearer bench' };
-  const post = async (body: string): Promise<ChatCompletion> => {
-    const res = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers, body });
-    if (res.statusCode !== 200) throw new Error(`mock LLM answered ${res.statusCode}: ${await res.body.text()}`);
-    return (await res.body.json()) as ChatCompletion;
-  };
-  const loop = new HandLoop(MODEL_IDS.floor, post);
+  const mock = poolPost(o.mockUrl, 4);
+  const loop = new HandLoop(MODEL_IDS.floor, mock.post);
   const save = o.store === 'sqlite' ? sqliteAppender(join(o.dir, 'floor.db')) : memoryAppender();
   return {
     key: 'floor',
@@ -38,8 +31,22 @@ export function floorContender(o: ContenderOptions): Contender {
     },
     async close() {
       save.close();
-      await pool.close();
+      await mock.close();
     },
+  };
+}
+
+/** Chat Completions requests through `undici.request` on a keep-alive Pool of `connections` to the mock. */
+export function poolPost(mockUrl: string, connections: number): { post: Post; close: () => Promise<void> } {
+  const pool = new Pool(new URL(mockUrl).origin, { connections, keepAliveTimeout: 60_000 });
+  const headers = { 'content-type': 'application/json', authorization: 'Bearer bench' };
+  return {
+    async post(body) {
+      const res = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers, body });
+      if (res.statusCode !== 200) throw new Error(`mock LLM answered ${res.statusCode}: ${await res.body.text()}`);
+      return (await res.body.json()) as ChatCompletion;
+    },
+    close: () => pool.close(),
   };
 }
 

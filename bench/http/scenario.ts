@@ -51,6 +51,8 @@ export interface HttpBenchOptions {
   /** The ladder stops rising once the whole run would pass this many seconds. */
   maxSeconds: number;
   cpuProfDir?: string;
+  /** Sampling heap profiles of the servers (`--memory-profile`). */
+  heapProfDir?: string;
   cli?: CliSpec;
   onProgress?: (line: string) => void;
 }
@@ -195,8 +197,11 @@ export async function runHttpBench(o: HttpBenchOptions): Promise<HttpBenchResult
   }
 }
 
-function profDir(o: HttpBenchOptions): { cpuProfDir?: string } {
-  return o.cpuProfDir === undefined ? {} : { cpuProfDir: o.cpuProfDir };
+function profDir(o: HttpBenchOptions): { cpuProfDir?: string; heapProfDir?: string } {
+  return {
+    ...(o.cpuProfDir === undefined ? {} : { cpuProfDir: o.cpuProfDir }),
+    ...(o.heapProfDir === undefined ? {} : { heapProfDir: o.heapProfDir }),
+  };
 }
 
 function withoutHooks(o: HttpBenchOptions): Omit<HttpBenchOptions, 'cli' | 'onProgress'> {

@@ -19,6 +19,16 @@ export interface ServerSpec {
   durability: 'durable' | 'relaxed';
   /** Write a V8 CPU profile of the server into this directory when it stops. */
   cpuProfDir?: string;
+  /** Write a V8 sampling heap profile of the server into this directory when it stops. */
+  heapProfDir?: string;
+}
+
+/** The node flags that make a server write the profiles `s` asks for when it stops. */
+export function profileFlags(s: Pick<ServerSpec, 'cpuProfDir' | 'heapProfDir'>): string[] {
+  return [
+    ...(s.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', s.cpuProfDir]),
+    ...(s.heapProfDir === undefined ? [] : ['--heap-prof', '--heap-prof-dir', s.heapProfDir]),
+  ];
 }
 
 export interface ServerProc extends UrlProc {
@@ -56,10 +66,9 @@ export async function startSwiftletServer(cli: CliSpec, s: ServerSpec, schema?: 
   const file = join(s.dir, 'swiftlet.yaml');
   // JSON is YAML (flow style): the server parses it as it parses any swiftlet.yaml.
   writeFileSync(file, JSON.stringify(serverConfig(s, schema), null, 2));
-  const prof = s.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', s.cpuProfDir];
   const proc = await startUrlProcess(cli, ['serve', '--config', file, '--port', '0', '--log-level', 'warn', '--json'], {
     name: `swiftlet serve (${s.store} ${s.durability})`,
-    nodeFlags: prof,
+    nodeFlags: profileFlags(s),
   });
   const pool = new Pool(proc.url, { connections: 1 });
   return {
@@ -85,13 +94,12 @@ export async function startSwiftletServer(cli: CliSpec, s: ServerSpec, schema?: 
 
 export async function startFloorServer(
   cli: CliSpec,
-  s: Pick<ServerSpec, 'mockUrl' | 'dir' | 'cpuProfDir'>,
+  s: Pick<ServerSpec, 'mockUrl' | 'dir' | 'cpuProfDir' | 'heapProfDir'>,
 ): Promise<ServerProc> {
   const spec: ChildSpec = { role: 'http-floor', args: { mockUrl: s.mockUrl, dir: s.dir } };
-  const prof = s.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', s.cpuProfDir];
   const proc = await startUrlProcess(cli, ['bench', 'http-floor'], {
     name: 'the HTTP floor',
-    nodeFlags: prof,
+    nodeFlags: profileFlags(s),
     env: { ...process.env, [CHILD_ENV]: JSON.stringify(spec) },
   });
   const pool = new Pool(proc.url, { connections: 1 });
