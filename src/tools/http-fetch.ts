@@ -1,4 +1,4 @@
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { SwiftletError, abortError, toSwiftletError } from '../core/index.js';
 import { defineTool } from './define.js';
@@ -37,11 +37,15 @@ const FORBIDDEN_HEADERS = new Set([
 ]);
 const TEXTUAL = /^(text\/|application\/([a-z0-9.+-]*\+)?(json|xml|javascript|x-www-form-urlencoded|yaml|x-yaml))|^$/;
 
-// One connection pool for every http_fetch tool and session; idle sockets are unref'd by undici.
-let sharedDispatcher: Dispatcher | undefined;
-function dispatcher(): Dispatcher {
-  sharedDispatcher ??= new Agent({ connections: 32, keepAliveTimeout: 10_000, connect: { timeout: 10_000 } });
-  return sharedDispatcher;
+// One connection pool for every http_fetch tool and session; idle sockets are unref'd by undici. undici as a whole is
+// loaded on the tool's first call, not at start-up (its fetch, WebSocket and cache code cost ~15 ms to load).
+let undici: Promise<{ dispatcher: Dispatcher; request: typeof import('undici').request }> | undefined;
+function client(): NonNullable<typeof undici> {
+  undici ??= import('undici').then(({ Agent, request }) => ({
+    dispatcher: new Agent({ connections: 32, keepAliveTimeout: 10_000, connect: { timeout: 10_000 } }),
+    request,
+  }));
+  return undici;
 }
 
 const input = z.object({
@@ -111,10 +115,11 @@ async function fetchFollowing(
 ): Promise<HttpFetchResult> {
   let url = checkedUrl(raw, undefined, allowlist, options.allowHttp);
   const origin = url.origin;
+  const { dispatcher, request } = await client();
   for (let hop = 0; ; hop++) {
     // Caller-given headers (possibly credentials) go only to the origin they were meant for.
     const headers = url.origin === origin ? userHeaders : {};
-    const res = await request(url, { method: 'GET', headers, signal, dispatcher: dispatcher() });
+    const res = await request(url, { method: 'GET', headers, signal, dispatcher });
     const location = headerValue(res.headers.location);
     if (REDIRECTS.has(res.statusCode) && location !== '') {
       await res.body.dump();
