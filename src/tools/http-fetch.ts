@@ -1,4 +1,4 @@
-import type { Dispatcher } from 'undici';
+import type { Dispatcher, request as undiciRequest } from 'undici';
 import { z } from 'zod';
 import { SwiftletError, abortError, toSwiftletError } from '../core/index.js';
 import { defineTool } from './define.js';
@@ -39,7 +39,7 @@ const TEXTUAL = /^(text\/|application\/([a-z0-9.+-]*\+)?(json|xml|javascript|x-w
 
 // One connection pool for every http_fetch tool and session; idle sockets are unref'd by undici. undici as a whole is
 // loaded on the tool's first call, not at start-up (its fetch, WebSocket and cache code cost ~15 ms to load).
-let undici: Promise<{ dispatcher: Dispatcher; request: typeof import('undici').request }> | undefined;
+let undici: Promise<{ dispatcher: Dispatcher; request: typeof undiciRequest }> | undefined;
 function client(): NonNullable<typeof undici> {
   undici ??= import('undici').then(({ Agent, request }) => ({
     dispatcher: new Agent({ connections: 32, keepAliveTimeout: 10_000, connect: { timeout: 10_000 } }),
