@@ -8,6 +8,11 @@ import { FINAL_TEXT, HISTORY_WINDOW, INSTRUCTIONS, MAX_STEPS, MODEL_IDS, session
 export interface SwiftletBenchOptions extends Omit<ContenderOptions, 'sessions'> {
   /** 0 evicts every session after its turn (memory per stored session). */
   hotCacheMb?: number;
+  /**
+   * Sessions in flight at once: the provider's connection pool (default 64) and limits.maxConcurrentTurns (default
+   * 256) are raised to at least this many.
+   */
+  connections?: number;
 }
 
 /** The config as YAML (JSON is valid YAML flow style), parsed by the same code as a swiftlet.yaml file. */
@@ -18,13 +23,15 @@ export function swiftletConfigYaml(o: SwiftletBenchOptions): string {
     durability: o.durability,
     ...(o.hotCacheMb === undefined ? {} : { hotCacheMb: o.hotCacheMb }),
   };
+  const pool = o.connections === undefined ? '' : `\n    maxConnections: ${Math.max(64, o.connections)}`;
+  const limits = o.connections === undefined ? '' : `limits: { maxConcurrentTurns: ${Math.max(256, o.connections)} }\n`;
   return `
 providers:
   mock:
     type: openai
     baseUrl: ${o.mockUrl}/v1
     apiKey: bench
-    retries: { max: 0 }
+    retries: { max: 0 }${pool}
 agents:
   assistant:
     model: mock/${MODEL_IDS.swiftlet}
@@ -33,7 +40,7 @@ agents:
     historyWindow: ${HISTORY_WINDOW}
     maxSteps: ${MAX_STEPS}
 storage: ${JSON.stringify(storage)}
-`;
+${limits}`;
 }
 
 export async function createSwiftletRuntime(o: SwiftletBenchOptions): Promise<Runtime> {

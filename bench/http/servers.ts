@@ -21,6 +21,10 @@ export interface ServerSpec {
   cpuProfDir?: string;
   /** Write a V8 sampling heap profile of the server into this directory when it stops. */
   heapProfDir?: string;
+  /** Turns in flight at once: limits.maxConcurrentTurns and server.maxConcurrentTurns raised to at least this. */
+  maxTurns?: number;
+  /** The provider's keep-alive connections to the mock (providers.mock.maxConnections; the config default is 64). */
+  modelConnections?: number;
 }
 
 /** The node flags that make a server write the profiles `s` asks for when it stops. */
@@ -46,8 +50,9 @@ export function serverConfig(s: ServerSpec, schema?: string): object {
     s.store === 'sqlite'
       ? { driver: 'sqlite', path: join(s.dir, 'swiftlet.db'), durability: s.durability }
       : { driver: 'postgres', url: PG_URL, schema, durability: s.durability };
+  const mock = { type: 'openai', baseUrl: `${s.mockUrl}/v1`, apiKey: 'bench', retries: { max: 0 } };
   return {
-    providers: { mock: { type: 'openai', baseUrl: `${s.mockUrl}/v1`, apiKey: 'bench', retries: { max: 0 } } },
+    providers: { mock: s.modelConnections === undefined ? mock : { ...mock, maxConnections: s.modelConnections } },
     agents: {
       assistant: {
         model: `mock/${MODEL_IDS.swiftlet}`,
@@ -58,7 +63,8 @@ export function serverConfig(s: ServerSpec, schema?: string): object {
       },
     },
     storage,
-    server: { metrics: true },
+    ...(s.maxTurns === undefined ? {} : { limits: { maxConcurrentTurns: Math.max(256, s.maxTurns) } }),
+    server: { metrics: true, ...(s.maxTurns === undefined ? {} : { maxConcurrentTurns: Math.max(1024, s.maxTurns) }) },
   };
 }
 
