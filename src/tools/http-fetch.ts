@@ -66,11 +66,13 @@ export function createHttpFetchTool(options: HttpFetchOptions): Tool {
     timeoutMs: options.timeoutMs + 1000,
     run: async (args, ctx) => {
       const headers = checkHeaders(args.headers ?? {});
+      // Loading undici (first call only) is not the remote host's time: the deadline starts after it.
+      const http = await client();
       const timeout = new AbortController();
       const timer = setTimeout(() => timeout.abort(), options.timeoutMs);
       const signal = AbortSignal.any([ctx.signal, timeout.signal]);
       try {
-        return await fetchFollowing(args.url, headers, allowlist, options, signal);
+        return await fetchFollowing(http, args.url, headers, allowlist, options, signal);
       } catch (err) {
         if (ctx.signal.aborted) throw abortError(ctx.signal);
         if (timeout.signal.aborted) {
@@ -107,6 +109,7 @@ function checkedUrl(raw: string, base: URL | undefined, allowlist: HostAllowlist
 }
 
 async function fetchFollowing(
+  { dispatcher, request }: Awaited<ReturnType<typeof client>>,
   raw: string,
   userHeaders: Record<string, string>,
   allowlist: HostAllowlist,
@@ -115,7 +118,6 @@ async function fetchFollowing(
 ): Promise<HttpFetchResult> {
   let url = checkedUrl(raw, undefined, allowlist, options.allowHttp);
   const origin = url.origin;
-  const { dispatcher, request } = await client();
   for (let hop = 0; ; hop++) {
     // Caller-given headers (possibly credentials) go only to the origin they were meant for.
     const headers = url.origin === origin ? userHeaders : {};
