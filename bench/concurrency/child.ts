@@ -2,8 +2,8 @@
 // `ConcurrencyChildSpec`:
 //   http       the closed-loop load generator against a server's native API (ours, or --target)
 //   inprocess  a contender (Swiftlet's runtime, the fetch loop) in this process, driven by the same closed loop
-// Each prints JSON lines on stdout: `{"event":"ready"}` once set up, then the loop's events (bench/concurrency/loop.ts),
-// the last one `{"event":"result", …}`.
+// Each prints JSON lines on stdout: `{"event":"ready"}` once set up, then the loop's events
+// (bench/concurrency/loop.ts), the last one `{"event":"result", …}`.
 import { mkdirSync } from 'node:fs';
 import { Client, Pool } from 'undici';
 import { SESSION_CONTENDERS } from '../session-contender.js';

@@ -69,7 +69,7 @@ async function stop(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** The highest reading of `read` taken every 100 ms until `stop()` (which may be called again); NaN when none was a number. */
+/** The highest reading of `read` taken every 100 ms until `stop()` (callable again); NaN when none was a number. */
 export function peakSampler(read: () => number | Promise<number>): { stop(): Promise<number> } {
   let peak = Number.NaN;
   let pending: Promise<void> | undefined;

@@ -53,7 +53,7 @@ export interface ConcurrencyBenchResult {
     turnTimeoutMs: number;
     /** `ulimit -n` of the run (every process inherits it); null when unknown. */
     openFileLimit: number | null;
-    /** providers.mock.maxConnections of the server per level (C unless the open-file limit bounds it; {} for --target). */
+    /** The server's providers.mock.maxConnections per level: C unless the open-file limit bounds it ({} for target). */
     modelConnections: Record<string, number>;
     /** The in-process Swiftlet contender's store (the server's is `store`). */
     inProcessStore: 'sqlite';

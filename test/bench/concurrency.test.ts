@@ -168,6 +168,14 @@ describe('swiftlet bench concurrency', { concurrency: true }, () => {
     }
   });
 
+  test('--help explains the closed loop, the open-file limit and the figures', async () => {
+    const r = await runCli(['bench', '--help']);
+    assert.equal(r.code, 0);
+    for (const word of ['closed loop', 'ulimit -n', 'ovh p99', '% ideal', 'peak RSS MB', 'maxConcurrentTurns']) {
+      assert.ok(r.stdout.includes(word), word);
+    }
+  });
+
   test('the open-file limit bounds the levels and the server connections to the model', () => {
     assert.equal(modelConnectionsFor(1000, 20_000, false), 1000);
     assert.equal(modelConnectionsFor(10_000, 20_000, false), 20_000 - 10_000 - 512);

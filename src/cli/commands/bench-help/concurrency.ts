@@ -1,10 +1,10 @@
-export const CONCURRENCY_HELP = `concurrency: many sessions in flight at once against the mock LLM with --llm-latency per call (default 500 ms),
-for each level C of --users (default 1000,10000). Each of the C sessions runs turns back to back (a closed loop: a
-session starts its next turn when its last one ended; after a failed turn it waits max(100 ms, 2 × --llm-latency)),
-the sessions' first turns spread evenly over one turn's time (2 × --llm-latency). The measured window opens when
-every session has ended its first turn (the warm-up; at the latest 60 s after the first turns) and lasts --duration
-seconds (default 20); a turn counts in the window when it ended inside it. Contenders, one after the other, each in
-fresh processes of its own so that its memory and CPU are its own:
+export const CONCURRENCY_HELP = `concurrency: many sessions in flight at once against the mock LLM with --llm-latency
+per call (default 500 ms), for each level C of --users (default 1000,10000). Each of the C sessions runs turns back
+to back (a closed loop: a session starts its next turn when its last one ended; after a failed turn it waits
+max(100 ms, 2 × --llm-latency)), the sessions' first turns spread evenly over one turn's time (2 × --llm-latency).
+The measured window opens when every session has ended its first turn (the warm-up; at the latest 60 s after the
+first turns) and lasts --duration seconds (default 20); a turn counts in the window when it ended inside it.
+Contenders, one after the other, each in fresh processes of its own so that its memory and CPU are its own:
   server      \`swiftlet serve\` (--store sqlite or postgres, --durability) driven over HTTP through the native API
               (POST /v1/sessions, then POST /v1/sessions/:id/turns) by a separate load-generator process, one
               keep-alive connection per session. Its config raises providers.mock.maxConnections (default 64),
@@ -33,8 +33,9 @@ Figures (per contender and level):
   peak RSS MB    the highest resident memory of the contender's process, read every 100 ms from /proc (--target:
                  from /metrics) from its start to the window's end
   cpu s          user + system CPU seconds of the contender's process in the window; under the table: the load
-                 generator's and the mock's, and the event-loop delay p99 of the process that timed the turns (when
-                 it is high, the generator or the machine, not the contender, limits the figures)
+                 generator's and the mock's, and the event-loop delay p99 of the process that timed the turns (the
+                 generator's: when high, the generator, not the server, limits the figures; in-process, the
+                 contender's own stalls)
 Bars: at C = 1000, swiftlet turns/s ≥ the fetch loop's; at C = 10000, the server (or --target) fails no turn, keeps
 p99 overhead ≤ 50 ms and peak RSS ≤ 300 MB. Each is reported as met, missed, or not measured (that level was not
 run). Errors and missed bars under overload are the measurement: the exit code is 1 only when a contender produced
