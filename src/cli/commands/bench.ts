@@ -64,6 +64,7 @@ export interface HttpOptions extends Profiles {
 }
 
 export interface ConcurrencyOptions extends Profiles {
+  cpuProfDir?: string;
   /** Sessions in flight, one measured level each. */
   users: number[];
   durationSeconds: number;
@@ -125,7 +126,7 @@ const ACCEPTS: Record<Scenario, readonly string[]> = {
     'cpu-prof',
     'memory-profile',
   ],
-  concurrency: ['users', 'duration', 'llm-latency', 'store', 'durability', 'target', 'memory-profile'],
+  concurrency: ['users', 'duration', 'llm-latency', 'store', 'durability', 'target', 'cpu-prof', 'memory-profile'],
   sessions: ['sessions', 'messages', 'touch-percent', 'touch-turns', 'idle-seconds', 'store', 'memory-profile'],
   startup: ['runs', 'idle-seconds', 'memory-profile'],
   writes: ['users', 'turns', 'store', 'durability'],
@@ -232,7 +233,7 @@ const command: Command = {
     'max-seconds': n('http: no ladder step that could end later than this many seconds into the run (default 180)'),
     'cpu-prof': {
       type: 'string',
-      description: 'http: write V8 CPU profiles of the servers into this directory',
+      description: "http, concurrency: write V8 CPU profiles of the scenario's Swiftlet processes into this directory",
       valueName: 'dir',
     },
     'idle-seconds': n(
@@ -336,8 +337,12 @@ function turnOptions(ctx: CommandContext): TurnOptions {
   };
 }
 
+function cpuProf(ctx: CommandContext): { cpuProfDir?: string } {
+  const dir = stringOpt(ctx.values, 'cpu-prof');
+  return dir === undefined ? {} : { cpuProfDir: resolve(dir) };
+}
+
 function httpOptions(ctx: CommandContext): HttpOptions {
-  const cpuProfDir = stringOpt(ctx.values, 'cpu-prof');
   return {
     rateStart: positiveOf(ctx, ['rate', 'rate-start'], 200),
     rateStep: positiveOf(ctx, ['rate', 'rate-step'], 200),
@@ -350,7 +355,7 @@ function httpOptions(ctx: CommandContext): HttpOptions {
     overheadRate: positive(ctx, 'overhead-rate', 50),
     overheadSeconds: positive(ctx, 'overhead-seconds', 6),
     maxSeconds: positive(ctx, 'max-seconds', 180),
-    ...(cpuProfDir === undefined ? {} : { cpuProfDir: resolve(cpuProfDir) }),
+    ...cpuProf(ctx),
   };
 }
 
@@ -371,6 +376,7 @@ function concurrencyOptions(ctx: CommandContext): ConcurrencyOptions {
     llmLatencyMs: intOpt(ctx.values, 'llm-latency', 500)!,
     store: oneOf(ctx, 'store', ['sqlite', 'postgres'] as const),
     durability: oneOf(ctx, 'durability', ['durable', 'relaxed'] as const),
+    ...cpuProf(ctx),
     ...(target === undefined ? {} : { target: target.replace(/\/+$/, '') }),
     ...(target !== undefined && apiKey ? { apiKey } : {}),
   };

@@ -40,4 +40,5 @@ Bars: at C = 1000, swiftlet turns/s ≥ the fetch loop's; at C = 10000, the serv
 p99 overhead ≤ 50 ms and peak RSS ≤ 300 MB. Each is reported as met, missed, or not measured (that level was not
 run). Errors and missed bars under overload are the measurement: the exit code is 1 only when a contender produced
 no figures at some level (its process failed or could not be set up), the reason printed under the table.
+--cpu-prof DIR and --memory-profile write V8 CPU and heap profiles of the server and of the in-process contenders.
 `;
