@@ -16,7 +16,7 @@ import { benchSchema, dropSchema, serverConfig } from './http/servers.js';
 import { startMockProcess } from './mock-process.js';
 import { finishMachine, machineAtStart, type Machine } from './proc.js';
 import { quantile } from './stats.js';
-import { fmt, table } from './table.js';
+import { fmt, mb, table } from './table.js';
 import { FINAL_TEXT, turnInput } from './workload.js';
 
 export const WRITES_RATIO_BAR = 0.9;
@@ -39,6 +39,13 @@ export interface WritesModeResult {
   turnsPerSec: number;
   wallMs: number;
   txMs: { p50: number; p99: number; max: number };
+  /** Wall time of one turn (run() to its result), over completed turns. */
+  turnMs: { p50: number; p95: number; p99: number };
+  /** CPU seconds (user + system) of this process during the mode's turns: the runtime and the writer, not the mock. */
+  cpuSeconds: number;
+  /** This process after the turns: resident memory and V8 heap in use. */
+  rssBytes: number;
+  heapUsedBytes: number;
 }
 
 export interface WritesBenchResult {
@@ -121,13 +128,18 @@ async function oneMode(
     for (let waited = 0; runtime.stats.writer.pending > 0 && waited < 5000; waited += 5) await sleep(5);
     const before = runtime.stats.writer;
     subscribe(CHANNELS.storeCommit, onCommit);
+    const turnMs: number[] = [];
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const session = async (u: number): Promise<void> => {
       for (let i = 0; i < o.turns; i++) {
         try {
+          const started = performance.now();
           const end = await runtime.run({ sessionId: `w-${u}`, input: turnInput(i) }).result;
-          if (end.outcome === 'final' && end.text === FINAL_TEXT) completed++;
-          else {
+          if (end.outcome === 'final' && end.text === FINAL_TEXT) {
+            completed++;
+            turnMs.push(performance.now() - started);
+          } else {
             errors++;
             firstError ??= `${end.outcome}${end.error ? `: ${end.error.message}` : ''}`;
           }
@@ -142,6 +154,9 @@ async function oneMode(
     };
     await Promise.all(Array.from({ length: o.users }, (_, u) => session(u)));
     const wallMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const memory = process.memoryUsage();
+    const turns = Float64Array.from(turnMs).sort();
     // Relaxed mode acknowledges before the commit: what is still queued is written by close() and counted too.
     await runtime.close();
     const after = runtime.stats.writer;
@@ -161,6 +176,10 @@ async function oneMode(
       turnsPerSec: (completed * 1000) / wallMs,
       wallMs,
       txMs: { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted.at(-1) ?? Number.NaN },
+      turnMs: { p50: quantile(turns, 0.5), p95: quantile(turns, 0.95), p99: quantile(turns, 0.99) },
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      rssBytes: memory.rss,
+      heapUsedBytes: memory.heapUsed,
     };
   } finally {
     unsubscribe(CHANNELS.storeCommit, onCommit);
@@ -177,7 +196,23 @@ export function renderWrites(r: WritesBenchResult): string {
     `machine: ${r.machine.nproc} CPU(s) ${r.machine.cpu}, node ${r.machine.node}`,
     '',
   ];
-  const rows = [['durability', 'turns/s', 'transactions/turn', 'entries/tx', 'tx ms p50', 'p99', 'completed']];
+  const rows = [
+    [
+      'durability',
+      'turns/s',
+      'transactions/turn',
+      'entries/tx',
+      'tx ms p50',
+      'p99',
+      'turn ms p50',
+      'p95',
+      'p99',
+      'cpu s',
+      'rss MB',
+      'heap MB',
+      'completed',
+    ],
+  ];
   for (const m of r.modes) {
     rows.push([
       m.durability,
@@ -186,6 +221,12 @@ export function renderWrites(r: WritesBenchResult): string {
       fmt(m.entriesPerTransaction, 1),
       fmt(m.txMs.p50, 3),
       fmt(m.txMs.p99, 3),
+      fmt(m.turnMs.p50, 2),
+      fmt(m.turnMs.p95, 2),
+      fmt(m.turnMs.p99, 2),
+      fmt(m.cpuSeconds, 2),
+      mb(m.rssBytes),
+      mb(m.heapUsedBytes),
       `${m.completed}/${m.turns}${m.firstError ? ` (${m.firstError})` : ''}`,
     ]);
   }

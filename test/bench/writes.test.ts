@@ -15,6 +15,10 @@ interface Mode {
   entriesPerTransaction: number;
   turnsPerSec: number;
   txMs: { p50: number; p99: number; max: number };
+  turnMs: { p50: number; p95: number; p99: number };
+  cpuSeconds: number;
+  rssBytes: number;
+  heapUsedBytes: number;
 }
 
 function checkMode(m: Mode, turns: number): void {
@@ -28,6 +32,9 @@ function checkMode(m: Mode, turns: number): void {
   assert.equal(m.entriesPerTransaction, m.entries / m.transactions);
   assert.ok(m.turnsPerSec > 0);
   assert.ok(m.txMs.p50 > 0 && m.txMs.p50 <= m.txMs.p99 && m.txMs.p99 <= m.txMs.max);
+  assert.ok(m.turnMs.p50 > 0 && m.turnMs.p50 <= m.turnMs.p95 && m.turnMs.p95 <= m.turnMs.p99);
+  assert.ok(m.cpuSeconds > 0);
+  assert.ok(m.rssBytes > m.heapUsedBytes && m.heapUsedBytes > 0);
 }
 
 describe('swiftlet bench writes', () => {

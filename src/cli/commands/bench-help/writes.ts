@@ -7,5 +7,10 @@ LLM in its own process with latency 0; once per durability mode (--durability, d
   entries/tx          session-log entries per transaction
   turns/s             completed turns ÷ the wall time of the run
   tx ms p50/p99       duration of one transaction (the store's own time, from the commit diagnostics channel)
+  turn ms p50/p95/p99 wall time of one completed turn, run() to its result (durable: after its commit)
+  cpu s               CPU seconds of the benchmark process during the mode's turns (runtime and store; the mock
+                      runs in its own process)
+  rss MB, heap MB     the benchmark process's resident memory and V8 heap in use after the mode's turns
+  completed           turns that ended with the scripted answer ÷ turns offered (--users × --turns)
   durable ÷ relaxed   turns/s of durable ÷ relaxed
 `;
