@@ -1,8 +1,8 @@
-import type { Entry, ModelMessage, ToolCall } from '../core/index.js';
+import type { EntryData, ModelMessage, ToolCall } from '../core/index.js';
 
-type ResultEntry = Extract<Entry, { type: 'tool_result' }>;
+type ResultEntry = Extract<EntryData, { type: 'tool_result' }>;
 
-function isMessage(entry: Entry): boolean {
+function isMessage(entry: EntryData): boolean {
   return entry.type === 'user' || entry.type === 'assistant' || entry.type === 'tool_result';
 }
 
@@ -11,7 +11,7 @@ function isMessage(entry: Entry): boolean {
  * result loses its call. An assistant reply is sent only with the tool calls that have results, each followed by its
  * result; results without their call and empty replies are left out.
  */
-export function buildContext(history: readonly Entry[], window: number): ModelMessage[] {
+export function buildContext(history: readonly EntryData[], window: number): ModelMessage[] {
   // Walked from the end, so only the window is touched, not the whole hot history.
   let start = history.length;
   for (let counted = 0, i = history.length - 1; i >= 0 && counted < window; i--) {
@@ -35,8 +35,8 @@ export function buildContext(history: readonly Entry[], window: number): ModelMe
 /** A reply with the calls that have results among the tool results right after it (a later result for a call wins). */
 function pushReply(
   out: ModelMessage[],
-  entry: Extract<Entry, { type: 'assistant' }>,
-  history: readonly Entry[],
+  entry: Extract<EntryData, { type: 'assistant' }>,
+  history: readonly EntryData[],
   from: number,
 ): void {
   const results: ResultEntry[] = [];

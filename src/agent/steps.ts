@@ -91,10 +91,16 @@ async function streamAnswer(turn: Turn): Promise<Answer> {
           text += event.text;
           await send(turn, { type: 'text-delta', turnId, step, text: event.text });
           break;
-        case 'tool-call':
-          calls.push(event.call);
-          await send(turn, { type: 'tool-call', turnId, step, call: event.call });
+        case 'tool-call': {
+          const call = event.call;
+          // The tool's own name string instead of the copy parsed from the answer: a session keeps its calls, and
+          // one string per tool is enough.
+          const known = agent.tools.get(call.name);
+          if (known !== undefined && known.name === call.name) call.name = known.name;
+          calls.push(call);
+          await send(turn, { type: 'tool-call', turnId, step, call });
           break;
+        }
         case 'usage':
           usage = addUsage(usage, event.usage);
           break;

@@ -1,4 +1,4 @@
-import type { Entry, EntryData, ToolSpec, TurnEndEvent, TurnEvent } from '../core/index.js';
+import type { EntryData, ToolSpec, TurnEndEvent, TurnEvent } from '../core/index.js';
 import type { ModelClient } from '../model/index.js';
 import type { SessionState, Tool } from '../tools/index.js';
 
@@ -27,8 +27,11 @@ export interface TurnInput {
   sessionId: string;
   turnId: string;
   input: string;
-  /** The session's entries before this turn. */
-  history: readonly Entry[];
+  /**
+   * The session's entries before this turn, at least the messages its context window needs (a hot session keeps
+   * just those, without their stored fields: seq, turn id, time).
+   */
+  history: readonly EntryData[];
   /** Aborting it interrupts the turn: the model request is cancelled and running tools get the abort. */
   signal: AbortSignal;
   state: SessionState;

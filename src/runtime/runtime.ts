@@ -5,6 +5,7 @@ import {
   newId,
   toSwiftletError,
   type Entry,
+  type EntryData,
   type JSONValue,
   type SessionInfo,
   type TurnEndEvent,
@@ -16,7 +17,7 @@ import type { MockLlm, ModelClient } from '../model/index.js';
 import type { GroupCommitWriter, PruneResult, SessionPage, SessionStore } from '../store/index.js';
 import { TurnEvents } from './event-queue.js';
 import { TurnScheduler } from './scheduler.js';
-import { SessionCache, entryBytes, newRecordBytes, type SessionRecord } from './session-cache.js';
+import { SessionCache, entryBytes, isHotEntry, jsonBytes, newRecordBytes, type SessionRecord } from './session-cache.js';
 import { executeTurn } from './turn.js';
 import { recoverOpenTurns } from './recovery.js';
 
@@ -277,10 +278,10 @@ export class Runtime {
         const agent = req.agent ?? this.defaultAgent();
         const now = Date.now();
         rec = {
-          info: { id: sessionId, agent, createdAt: now, updatedAt: now, lastSeq: 0, metadata: req.metadata ?? {} },
+          info: { id: sessionId, agent, createdAt: now, updatedAt: now, lastSeq: 0, metadata: req.metadata ?? NO_METADATA },
           isNew: true,
           entries: [],
-          state: new Map(),
+          state: undefined,
           bytes: newRecordBytes(),
           pins: 0,
         };
@@ -347,8 +348,9 @@ export class Runtime {
     const hot = this.#cache.get(sessionId);
     if (hot) return new Map(hot.state);
     const entries = await this.entries(sessionId);
-    return recordFrom({ id: sessionId, agent: '', createdAt: 0, updatedAt: 0, lastSeq: 0, metadata: {} }, entries)
-      .state;
+    return new Map(
+      recordFrom({ id: sessionId, agent: '', createdAt: 0, updatedAt: 0, lastSeq: 0, metadata: {} }, entries).state,
+    );
   }
 
   async deleteSession(sessionId: string): Promise<boolean> {
@@ -416,11 +418,25 @@ function notStarted(sessionId: string, turnId: string): TurnEndEvent {
 }
 
 export function recordFrom(info: SessionInfo, entries: Entry[]): SessionRecord {
-  const state = new Map<string, JSONValue>();
+  let state: Map<string, JSONValue> | undefined;
   let bytes = newRecordBytes();
+  const hot: EntryData[] = [];
   for (const e of entries) {
-    if (e.type === 'state') state.set(e.key, e.value);
-    bytes += entryBytes(e);
+    if (e.type === 'state') (state ??= new Map()).set(e.key, e.value);
+    else if (isHotEntry(e)) {
+      hot.push(e);
+      bytes += entryBytes(e);
+    }
   }
-  return { info: { ...info }, isNew: false, entries, state, bytes, pins: 0 };
+  if (state) for (const value of state.values()) bytes += jsonBytes(value);
+  const metadata = isEmpty(info.metadata) ? NO_METADATA : info.metadata;
+  return { info: { ...info, metadata }, isNew: false, entries: hot, state, bytes, pins: 0 };
+}
+
+/** The metadata of the many sessions that have none, shared (never written to: metadata is set at creation only). */
+const NO_METADATA: { [key: string]: JSONValue } = Object.freeze({});
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
 }

@@ -1,12 +1,18 @@
-import type { Entry, JSONValue, SessionInfo } from '../core/index.js';
+import type { EntryData, JSONValue, SessionInfo } from '../core/index.js';
 
 /** A session as the runtime holds it while hot: its summary, the tail of its log and its key/value state. */
 export interface SessionRecord {
   info: SessionInfo;
   /** True until the session's first entries are committed: the first append carries the `create`. */
   isNew: boolean;
-  entries: Entry[];
-  state: Map<string, JSONValue>;
+  /**
+   * The tail of the session's messages (user, assistant, tool_result entries) that a next turn's context can need.
+   * Turn markers and state entries are in the store only, and so are the stored fields of the messages (seq, turn id,
+   * time, format version): a hot session holds what the model will be sent.
+   */
+  entries: EntryData[];
+  /** The session's key/value state; absent until a value is set (most sessions never have one). */
+  state: Map<string, JSONValue> | undefined;
   /** Approximate bytes held (UTF-16 text of the entries plus fixed overhead). */
   bytes: number;
   /** Turns running or queued on it: a busy session is never evicted. */
@@ -16,7 +22,7 @@ export interface SessionRecord {
 const ENTRY_OVERHEAD = 160;
 const RECORD_OVERHEAD = 512;
 
-export function entryBytes(entry: Entry): number {
+export function entryBytes(entry: EntryData): number {
   switch (entry.type) {
     case 'user':
       return ENTRY_OVERHEAD + entry.text.length * 2;
@@ -28,10 +34,20 @@ export function entryBytes(entry: Entry): number {
     case 'tool_result':
       return ENTRY_OVERHEAD + (entry.output.length + entry.callId.length) * 2;
     case 'state':
-      return ENTRY_OVERHEAD + JSON.stringify(entry.value).length * 2;
+      return jsonBytes(entry.value);
     default:
       return ENTRY_OVERHEAD;
   }
+}
+
+/** Approximate bytes of a state value held in a hot record's state map. */
+export function jsonBytes(value: JSONValue): number {
+  return ENTRY_OVERHEAD + JSON.stringify(value).length * 2;
+}
+
+/** Whether a hot record keeps this entry: the messages a model context is built from. */
+export function isHotEntry(entry: EntryData): boolean {
+  return entry.type === 'user' || entry.type === 'assistant' || entry.type === 'tool_result';
 }
 
 export function newRecordBytes(): number {

@@ -14,7 +14,7 @@ import type { Agent } from '../agent/index.js';
 import type { GroupCommitWriter } from '../store/index.js';
 import type { SessionState } from '../tools/index.js';
 import type { TurnEvents } from './event-queue.js';
-import { entryBytes, type SessionCache, type SessionRecord } from './session-cache.js';
+import { entryBytes, isHotEntry, jsonBytes, type SessionCache, type SessionRecord } from './session-cache.js';
 
 const turnStart = channel(CHANNELS.turnStart);
 const turnEnd = channel(CHANNELS.turnEnd);
@@ -50,20 +50,24 @@ export async function executeTurn(
   const { sessionId, turnId } = spec;
   const history = rec.entries.slice();
   const record = (data: EntryData): void => {
-    // Handed over by the agent (see TurnInput.record): completed in place rather than copied.
-    const entry = data as Entry;
-    entry.v = ENTRY_VERSION;
-    entry.turnId = turnId;
-    entry.at = Date.now();
-    entry.seq = rec.info.lastSeq + 1;
+    const entry = stamp(data, turnId, Date.now(), rec.info.lastSeq + 1);
     rec.info.lastSeq = entry.seq;
     rec.info.updatedAt = entry.at;
-    rec.entries.push(entry);
+    // The hot record keeps messages only (turn markers and state entries live in the store; state in rec.state),
+    // as the agent made them: the stored fields (seq, turn id, time, version) are the store's business.
+    const hot = isHotEntry(entry);
+    if (hot) {
+      if (entry !== data && entry.type === 'assistant' && entry.toolCalls !== undefined)
+        (data as typeof entry).toolCalls = entry.toolCalls;
+      rec.entries.push(data);
+    }
     const p = deps.persist;
     if (!p) return;
-    const bytes = entryBytes(entry);
-    rec.bytes += bytes;
-    p.cache.grew(bytes);
+    if (hot) {
+      const bytes = entryBytes(entry);
+      rec.bytes += bytes;
+      p.cache.grew(bytes);
+    }
     if (rec.isNew) {
       rec.isNew = false;
       p.writer.enqueue({
@@ -74,9 +78,14 @@ export async function executeTurn(
     } else p.writer.enqueue({ sessionId, entries: [entry] });
   };
   const state: SessionState = {
-    get: (key) => rec.state.get(key),
+    get: (key) => rec.state?.get(key),
     set: (key, value) => {
-      rec.state.set(key, value);
+      const map = (rec.state ??= new Map());
+      const before = map.get(key);
+      map.set(key, value);
+      const grew = jsonBytes(value) - (before === undefined ? 0 : jsonBytes(before));
+      rec.bytes += grew;
+      deps.persist?.cache.grew(grew);
       record({ type: 'state', key, value });
     },
   };
@@ -118,6 +127,8 @@ export async function executeTurn(
   delete rec.info.openTurn;
   const p = deps.persist;
   if (p) trimHot(p.cache, rec, spec.historyWindow);
+  // Pushes grew the array by half again plus 16 slots; a hot session keeps only the slots it fills.
+  rec.entries = rec.entries.slice();
   if (p?.durable) {
     try {
       await p.writer.commit(sessionId);
@@ -138,6 +149,40 @@ export async function executeTurn(
   events.end(end);
 }
 
+/**
+ * The stored entry for what a turn recorded. The common shapes are built whole, so that the object a hot session keeps
+ * has every field in place (an object completed field by field carries a separate property store, about 50 bytes more
+ * per entry); rarer ones (interrupted replies, provider state, turn markers, state) are completed in place, which the
+ * agent allows (see TurnInput.record).
+ */
+function stamp(data: EntryData, turnId: string, at: number, seq: number): Entry {
+  const v = ENTRY_VERSION;
+  switch (data.type) {
+    case 'user':
+      return { type: 'user', text: data.text, v, turnId, at, seq };
+    case 'tool_result': {
+      const { callId, name, output } = data;
+      return data.isError === true
+        ? { type: 'tool_result', callId, name, output, isError: true, v, turnId, at, seq }
+        : { type: 'tool_result', callId, name, output, v, turnId, at, seq };
+    }
+    case 'assistant': {
+      if (data.interrupted !== undefined || data.providerState !== undefined) break;
+      const { text, toolCalls } = data;
+      return toolCalls === undefined
+        ? { type: 'assistant', text, v, turnId, at, seq }
+        : // A copy of exactly its length: the agent's array was grown by pushes (17 slots for one call).
+          { type: 'assistant', text, toolCalls: toolCalls.slice(), v, turnId, at, seq };
+    }
+  }
+  const entry = data as Entry;
+  entry.v = v;
+  entry.turnId = turnId;
+  entry.at = at;
+  entry.seq = seq;
+  return entry;
+}
+
 /** Keeps only the entries a next turn can need: about `window` messages, starting at a turn boundary. */
 function trimHot(cache: SessionCache, rec: SessionRecord, window: number): void {
   const entries = rec.entries;
@@ -145,9 +190,9 @@ function trimHot(cache: SessionCache, rec: SessionRecord, window: number): void 
   let messages = 0;
   let cut = 0;
   for (let i = entries.length - 1; i >= 0; i--) {
-    const t = entries[i]!.type;
-    if (t === 'user' || t === 'assistant' || t === 'tool_result') messages++;
-    if (t === 'turn_start' && messages >= window) {
+    messages++;
+    // A turn's first hot entry is its user message: the cut keeps whole turns.
+    if (entries[i]!.type === 'user' && messages >= window) {
       cut = i;
       break;
     }

@@ -238,6 +238,34 @@ describe('runtime', () => {
     await rt.close();
   });
 
+  test('a hot session sends the model what the same session loaded from the store sends', async () => {
+    // The hot cache keeps only the messages of a session, without their stored fields; the context built from them
+    // must be the one built from the full stored log.
+    // Every turn: a tool call, then an answer (the mock's script is per step of a turn).
+    const script = [{ toolCalls: [{ name: 'current_time', arguments: { timezone: 'UTC' } }] }, { text: 'It is now.' }];
+    const requestsOf = async (storage: string): Promise<string[]> => {
+      mock.reset();
+      mock.configure({ script });
+      const rt = await createRuntime({ config: testConfig({ mockUrl: mock.url, storage }) });
+      for (const input of ['first', 'second', 'third', 'fourth']) {
+        const end = await rt.run({ sessionId: 'same', input }).result;
+        assert.equal(end.outcome, 'final');
+      }
+      await rt.close();
+      // Tool call ids are the mock's own per request, and the tool reports the time; everything else must match.
+      return mock.requests.map((r) =>
+        JSON.stringify((r.body as { messages: unknown }).messages)
+          .replace(/"call_[^"]*"/g, '"call"')
+          .replace(/\d/g, '0'),
+      );
+    };
+    const hot = await requestsOf('{ driver: memory }');
+    const cold = await requestsOf('{ driver: memory, hotCacheMb: 0 }');
+    assert.equal(hot.length, 8);
+    assert.deepEqual(hot, cold);
+    assert.match(hot.at(-1)!, /first.*current_time.*It is now.*second.*third.*fourth.*current_time/);
+  });
+
   test('bad requests fail at once with clear errors', async () => {
     const rt = await createRuntime({ config: testConfig({ mockUrl: mock.url }) });
     const code = (fn: () => unknown): string | undefined => {
