@@ -49,7 +49,11 @@ export async function prodDepsSize(root: string): Promise<DepsSize> {
   };
 }
 
-function walk(top: string, seen: Set<string>): { disk: number; apparent: number } {
+/**
+ * Allocated and apparent bytes of everything under `top`, except a `node_modules` directly inside it; hard links (and
+ * anything already in `seen`) counted once.
+ */
+export function walk(top: string, seen: Set<string>): { disk: number; apparent: number } {
   let disk = 0;
   let apparent = 0;
   const visit = (path: string, depth: number): void => {

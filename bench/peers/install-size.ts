@@ -2,9 +2,9 @@
 // (`npm query`, which follows dependency, optional and peer edges), summed the way bench/deps-size.ts sums Swiftlet's:
 // every file under each package folder except its nested node_modules, allocated blocks, hard links counted once.
 import { execFile } from 'node:child_process';
-import { existsSync, lstatSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { packageRoot, prodDepsSize, type DepsSize } from '../deps-size.js';
+import { packageRoot, prodDepsSize, walk, type DepsSize } from '../deps-size.js';
 
 interface QueryNode {
   name: string;
@@ -62,27 +62,4 @@ export async function swiftletSize(repoRoot: string): Promise<DepsSize> {
     largest: largest.slice(0, 5),
     method: `${deps.method}; plus package.json and the \`files\` of Swiftlet's package.json (dist/ as built here)`,
   };
-}
-
-function walk(top: string, seen: Set<string>): { disk: number; apparent: number } {
-  let disk = 0;
-  let apparent = 0;
-  const visit = (path: string, depth: number): void => {
-    const st = lstatSync(path, { throwIfNoEntry: false });
-    if (st === undefined) return;
-    const id = `${st.dev}:${st.ino}`;
-    if (seen.has(id)) return;
-    seen.add(id);
-    disk += st.blocks * 512;
-    if (!st.isDirectory()) {
-      apparent += st.size;
-      return;
-    }
-    for (const name of readdirSync(path)) {
-      if (depth === 0 && name === 'node_modules') continue;
-      visit(join(path, name), depth + 1);
-    }
-  };
-  visit(top, 0);
-  return { disk, apparent };
 }
