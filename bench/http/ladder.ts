@@ -43,7 +43,8 @@ export interface TargetResult {
 export interface LadderCtx {
   loadgen: Loadgen;
   targets: Target[];
-  mock: MockProcess;
+  /** Absent with `--target`: the server's model is its own. */
+  mock?: MockProcess;
   graceMs: number;
   slackMs: number;
   /** Shared by every target: see `p99Limit`. */
@@ -111,7 +112,7 @@ export async function climb(
 
 async function measureStep(c: LadderCtx, t: Target, rate: number, seconds: number): Promise<StepFigures> {
   const cpu0 = cpuSeconds(t.server.pid);
-  const mock0 = cpuSeconds(c.mock.pid);
+  const mock0 = c.mock ? cpuSeconds(c.mock.pid) : Number.NaN;
   const r = await c.loadgen.step({
     target: t.load.name,
     rate,
@@ -140,7 +141,7 @@ async function measureStep(c: LadderCtx, t: Target, rate: number, seconds: numbe
     lagP99Ms: num(r.lagP99Ms),
     serverCpuSeconds: serverCpu,
     serverCpuMsPerRequest: r.completed > 0 ? (serverCpu * 1000) / r.completed : Number.NaN,
-    mockCpuSeconds: cpuSeconds(c.mock.pid) - mock0,
+    mockCpuSeconds: c.mock ? cpuSeconds(c.mock.pid) - mock0 : Number.NaN,
     generatorCpuSeconds: r.generatorCpuSeconds,
     rssBytes: mem.rssBytes,
     heapUsedBytes: mem.heapUsedBytes,
@@ -152,8 +153,9 @@ async function measureStep(c: LadderCtx, t: Target, rate: number, seconds: numbe
 /** JSON turns NaN into null; read it back as NaN. */
 const num = (v: number | null): number => (v === null ? Number.NaN : v);
 
-/** Waits (at most 5 s) until the process uses under 5 % of a CPU over 100 ms. */
+/** Waits (at most 5 s) until the process uses under 5 % of a CPU over 100 ms; 2 s for a server whose pid is unknown. */
 async function settle(pid: number): Promise<void> {
+  if (!Number.isFinite(pid)) return void (await sleep(2000));
   for (let i = 0; i < 50; i++) {
     const before = cpuSeconds(pid);
     await sleep(100);

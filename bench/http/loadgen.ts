@@ -19,8 +19,15 @@ export interface LoadTarget {
   kind: 'native' | 'openai';
   origin: string;
   sessions: string[];
-  /** The JSON-encoded final text a completed turn's answer contains. */
-  expect: string;
+  /**
+   * The JSON-encoded final text a completed turn's answer contains (the mock's scripted answer). Without it (a
+   * `--target` server on its own model), a completed turn is a final answer with some text.
+   */
+  expect?: string;
+  /** Sent as a bearer key. */
+  apiKey?: string;
+  /** The `model` of an OpenAI-compatible request: an agent of the server (default `assistant`). */
+  model?: string;
 }
 
 export interface StepCommand {
@@ -88,7 +95,9 @@ type Send = (signal: AbortSignal) => Promise<true | string>;
 
 function sender(e: { t: LoadTarget; pool: Pool; next: number }): Send {
   const { t, pool } = e;
-  const json = { 'content-type': 'application/json' };
+  const json: Record<string, string> = { 'content-type': 'application/json' };
+  if (t.apiKey !== undefined) json.authorization = `Bearer ${t.apiKey}`;
+  const model = t.model ?? 'assistant';
   return async (signal) => {
     const i = e.next++;
     const session = t.sessions[i % t.sessions.length]!;
@@ -99,13 +108,27 @@ function sender(e: { t: LoadTarget; pool: Pool; next: number }): Send {
         : {
             path: '/v1/chat/completions',
             headers: { ...json, 'x-swiftlet-session': session },
-            body: JSON.stringify({ model: 'assistant', messages: [{ role: 'user', content: input }] }),
+            body: JSON.stringify({ model, messages: [{ role: 'user', content: input }] }),
           };
     const res = await pool.request({ method: 'POST', ...request, signal, headersTimeout: 0, bodyTimeout: 0 });
     const text = await res.body.text();
     if (res.statusCode !== 200) return `http ${res.statusCode}`;
-    return text.includes(t.expect) ? true : 'wrong answer';
+    if (t.expect !== undefined) return text.includes(t.expect) ? true : 'wrong answer';
+    return finalAnswer(t.kind, text);
   };
+}
+
+/** Whether an answer is a finished turn with some text: `outcome: "final"` (native), a message's content (openai). */
+function finalAnswer(kind: LoadTarget['kind'], text: string): true | string {
+  let answer: { outcome?: unknown; text?: unknown; choices?: { message?: { content?: unknown } }[] };
+  try {
+    answer = JSON.parse(text) as typeof answer;
+  } catch {
+    return 'not JSON';
+  }
+  if (kind === 'native' && answer.outcome !== 'final') return `outcome ${String(answer.outcome)}`;
+  const content = kind === 'native' ? answer.text : answer.choices?.[0]?.message?.content;
+  return typeof content === 'string' && content !== '' ? true : 'empty answer';
 }
 
 async function step(cmd: StepCommand, send: Send, maxInFlight: number): Promise<StepResult> {

@@ -45,10 +45,11 @@ export async function measureOverhead(
   }
   const figures: OverheadResult['targets'] = {};
   for (const t of targets) figures[t.key] = { ...latencyFigures(samples.get(t.key)!), ...counts.get(t.key)! };
-  const floor = figures.floor!;
+  // No floor with --target: latency only, nothing to subtract.
+  const floor = figures.floor;
   const minusFloor: OverheadResult['minusFloor'] = {};
   for (const t of targets) {
-    if (t.key === 'floor') continue;
+    if (t.key === 'floor' || floor === undefined) continue;
     const f = figures[t.key]!;
     minusFloor[t.key] = { medianMs: f.medianMs - floor.medianMs, p99Ms: f.p99Ms - floor.p99Ms };
   }

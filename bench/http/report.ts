@@ -9,14 +9,20 @@ export function renderHttp(r: HttpBenchResult): string {
   const m = r.machine;
   const lines = [
     `http: open loop, ${p.stepSeconds} s steps from ${p.rateStart}/s by +${p.rateStep}/s (at most ${p.steps}); ` +
-      `mock LLM latency ${p.llmLatencyMs} ms; store ${p.store} ${p.durability}; ${p.sessions} sessions per target`,
+      (p.target === null
+        ? `mock LLM latency ${p.llmLatencyMs} ms; store ${p.store} ${p.durability}; `
+        : `against ${p.target} (its own model, store and limits; no floor); `) +
+      `${p.sessions} sessions per target`,
     `machine: ${m.nproc} CPU(s) ${m.cpu}, node ${m.node}; load average ${m.loadavgStart.join(' ')} at start, ` +
       `${m.loadavgEnd.join(' ')} at end`,
     '',
     `overhead at ${r.overhead.rate}/s (${r.overhead.secondsPerTarget} s per target, interleaved), latency in ms:`,
   ];
   const keys = Object.keys(r.targets) as TargetKey[];
-  const oh: string[][] = [['target', 'requests', 'errors', 'median', 'p95', 'p99', '− floor median', '− floor p99']];
+  const floor = r.overhead.targets.floor !== undefined;
+  const oh: string[][] = [
+    ['target', 'requests', 'errors', 'median', 'p95', 'p99', ...(floor ? ['− floor median', '− floor p99'] : [])],
+  ];
   for (const k of keys) {
     const f = r.overhead.targets[k];
     if (!f) continue;
@@ -28,8 +34,7 @@ export function renderHttp(r: HttpBenchResult): string {
       fmt(f.medianMs, 2),
       fmt(f.p95Ms, 2),
       fmt(f.p99Ms, 2),
-      d ? fmt(d.medianMs, 2) : '',
-      d ? fmt(d.p99Ms, 2) : '',
+      ...(floor ? [d ? fmt(d.medianMs, 2) : '', d ? fmt(d.p99Ms, 2) : ''] : []),
     ]);
   }
   lines.push(...table(oh), '', 'rising rate:');
@@ -82,7 +87,7 @@ export function renderHttp(r: HttpBenchResult): string {
           : `≥ ${knee.rate}/s (not reached: the ladder ended, ${knee.stoppedBy})`;
     lines.push(`knee ${TARGET_LABELS[k]}: ${at}`);
   }
-  lines.push(ratioLine('knee(native) ÷ knee(floor)', r.ratios.nativeToFloor));
+  if (r.ratios.nativeToFloor) lines.push(ratioLine('knee(native) ÷ knee(floor)', r.ratios.nativeToFloor));
   if (r.ratios.durableToRelaxed) lines.push(ratioLine('knee(durable) ÷ knee(relaxed)', r.ratios.durableToRelaxed));
   for (const [name, c] of [
     ['native', r.ratios.cpuFloorToNative],

@@ -19,13 +19,15 @@ import {
   type Knee,
   type KneeRatio,
 } from './judge.js';
-import { climb, type TargetResult } from './ladder.js';
+import { climb, type LadderCtx, type TargetResult } from './ladder.js';
 import { measureOverhead, type OverheadResult } from './overhead.js';
 import { startLoadgen } from './processes.js';
 import {
+  attachServer,
   benchSchema,
   createSessions,
   dropSchema,
+  firstModel,
   startFloorServer,
   startSwiftletServer,
   type ServerProc,
@@ -53,6 +55,10 @@ export interface HttpBenchOptions {
   cpuProfDir?: string;
   /** Sampling heap profiles of the servers (`--memory-profile`). */
   heapProfDir?: string;
+  /** A running server to measure instead of starting one, the mock and the floor. */
+  target?: string;
+  /** Bearer key for the target (never written to the result). */
+  apiKey?: string;
   cli?: CliSpec;
   onProgress?: (line: string) => void;
 }
@@ -63,7 +69,11 @@ export interface HttpBenchResult {
   startedAt: string;
   durationMs: number;
   machine: Machine;
-  params: Omit<HttpBenchOptions, 'cli' | 'onProgress'> & {
+  params: Omit<HttpBenchOptions, 'cli' | 'onProgress' | 'target' | 'apiKey'> & {
+    /** The measured server's base URL with --target, else null (the scenario started its own). */
+    target: string | null;
+    /** A bearer key was sent to the target. */
+    apiKey: boolean;
     connections: number;
     maxInFlight: number;
     graceMs: number;
@@ -73,8 +83,9 @@ export interface HttpBenchResult {
   };
   targets: Partial<Record<TargetKey, TargetResult>>;
   overhead: OverheadResult;
+  /** Without a floor (--target) the ratios against it are null. */
   ratios: {
-    nativeToFloor: KneeRatio;
+    nativeToFloor: KneeRatio | null;
     durableToRelaxed: KneeRatio | null;
     /** Server CPU per request, floor ÷ native and floor ÷ openai, at the rates both kept up with. */
     cpuFloorToNative: CpuRatio | null;
@@ -87,9 +98,12 @@ const MAX_IN_FLIGHT = 1024;
 const WARMUP_SECONDS = 2;
 
 export async function runHttpBench(o: HttpBenchOptions): Promise<HttpBenchResult> {
+  return o.target === undefined ? runSpawned(o) : runTargeted(o, o.target);
+}
+
+async function runSpawned(o: HttpBenchOptions): Promise<HttpBenchResult> {
   const startedAt = new Date();
   const machine = machineAtStart();
-  const deadline = startedAt.getTime() + o.maxSeconds * 1000;
   const cli = o.cli ?? currentCli();
   const graceMs = 2000 + 4 * o.llmLatencyMs;
   // A request sent at a step's end should be answered this soon by a server that keeps up (two model calls).
@@ -158,31 +172,10 @@ export async function runHttpBench(o: HttpBenchOptions): Promise<HttpBenchResult
       });
     }
     for (const t of targets) await loadgen.addTarget(t.load);
-
-    for (const t of targets) {
-      progress(`http: warming up ${TARGET_LABELS[t.key]}`);
-      const seconds = Math.min(WARMUP_SECONDS, o.stepSeconds);
-      await loadgen.step({ target: t.load.name, rate: o.rateStart, seconds, graceMs, slackMs, samples: false });
-    }
-    const overhead = await measureOverhead(loadgen, targets, { ...o, graceMs, progress });
-    const lowP99 = Object.values(overhead.targets).map((f) => f.p99Ms);
-    const p99LimitMs = p99Limit(quantile(Float64Array.from(lowP99).sort(), 0.5), o.llmLatencyMs);
-    const ladder = await climb(o, { loadgen, targets, mock, graceMs, slackMs, p99LimitMs, deadline, progress });
+    const { overhead, ladder } = await drive(o, { loadgen, targets, mock, graceMs, slackMs, startedAt, progress });
     const byKey = (k: TargetKey): Knee => ladder[k]!.knee;
     return {
-      scenario: 'http',
-      version: 1,
-      startedAt: startedAt.toISOString(),
-      durationMs: Date.now() - startedAt.getTime(),
-      machine: finishMachine(machine),
-      params: {
-        ...withoutHooks(o),
-        connections: CONNECTIONS,
-        maxInFlight: MAX_IN_FLIGHT,
-        graceMs,
-        slackMs,
-        pgSchemas: schemas,
-      },
+      ...header(o, startedAt, machine, { graceMs, slackMs, schemas }),
       targets: ladder,
       overhead,
       ratios: {
@@ -197,14 +190,117 @@ export async function runHttpBench(o: HttpBenchOptions): Promise<HttpBenchResult
   }
 }
 
+/**
+ * `--target`: a server someone else runs, on its own model, through its native and OpenAI-compatible APIs; no mock,
+ * no floor. How long a turn takes is not known beforehand, so the warm-up measures it: the slack and grace that the
+ * spawned setup derives from the mock's latency come from the warm-up's median instead.
+ */
+async function runTargeted(o: HttpBenchOptions, url: string): Promise<HttpBenchResult> {
+  const startedAt = new Date();
+  const machine = machineAtStart();
+  const cli = o.cli ?? currentCli();
+  const progress = o.onProgress ?? (() => {});
+  const cleanup: (() => Promise<void>)[] = [];
+  try {
+    const server = attachServer(url, o.apiKey);
+    cleanup.push(() => server.close());
+    const auth = o.apiKey === undefined ? {} : { apiKey: o.apiKey };
+    const [sessions, model] = await Promise.all([
+      createSessions(url, o.sessions, auth),
+      firstModel(url, o.apiKey),
+    ]).catch((err: unknown) => {
+      throw new Error(`--target ${url}: ${(err as Error).message}`);
+    });
+    const loadgen = await startLoadgen(cli, { connections: CONNECTIONS, maxInFlight: MAX_IN_FLIGHT });
+    cleanup.push(() => loadgen.close());
+    const numbered = Array.from({ length: o.sessions }, (_, i) => `bench-openai-${startedAt.getTime()}-${i}`);
+    const targets: Target[] = [
+      { key: 'native', server, load: { name: 'native', kind: 'native', origin: url, sessions, ...auth } },
+      {
+        key: 'openai',
+        server,
+        load: { name: 'openai', kind: 'openai', origin: url, sessions: numbered, model, ...auth },
+      },
+    ];
+    for (const t of targets) await loadgen.addTarget(t.load);
+    progress('http: measuring how long a turn takes');
+    const probe = await loadgen.step({
+      target: 'native',
+      rate: Math.min(o.overheadRate, 10),
+      seconds: 2,
+      graceMs: TARGET_PROBE_GRACE_MS,
+      slackMs: TARGET_PROBE_GRACE_MS,
+      samples: true,
+    });
+    const turnMs = quantile(Float64Array.from(probe.samplesMs ?? []).sort(), 0.5);
+    if (!(turnMs >= 0)) {
+      throw new Error(`no turn completed on ${url} in the probe (${probe.firstError ?? 'no answer'})`);
+    }
+    const graceMs = Math.ceil(2000 + 2 * turnMs);
+    const slackMs = Math.ceil(100 + turnMs);
+    const { overhead, ladder } = await drive(o, { loadgen, targets, graceMs, slackMs, startedAt, progress });
+    return {
+      ...header(o, startedAt, machine, { graceMs, slackMs, schemas: [] }),
+      targets: ladder,
+      overhead,
+      ratios: { nativeToFloor: null, durableToRelaxed: null, cpuFloorToNative: null, cpuFloorToOpenai: null },
+    };
+  } finally {
+    for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
+  }
+}
+
+/** A probe turn may take this long before it counts as failed (a real model can take many seconds). */
+const TARGET_PROBE_GRACE_MS = 60_000;
+
+/** Warm-up, the low-rate overhead phase, then the rate ladder, on targets already known to the load generator. */
+async function drive(
+  o: HttpBenchOptions,
+  c: Omit<LadderCtx, 'p99LimitMs' | 'deadline'> & { startedAt: Date },
+): Promise<{ overhead: OverheadResult; ladder: Partial<Record<TargetKey, TargetResult>> }> {
+  const { loadgen, targets, graceMs, slackMs, progress } = c;
+  for (const t of targets) {
+    progress(`http: warming up ${TARGET_LABELS[t.key]}`);
+    const seconds = Math.min(WARMUP_SECONDS, o.stepSeconds);
+    await loadgen.step({ target: t.load.name, rate: o.rateStart, seconds, graceMs, slackMs, samples: false });
+  }
+  const overhead = await measureOverhead(loadgen, targets, { ...o, graceMs, progress });
+  const lowP99 = Object.values(overhead.targets).map((f) => f.p99Ms);
+  const p99LimitMs = p99Limit(quantile(Float64Array.from(lowP99).sort(), 0.5), o.llmLatencyMs);
+  const deadline = c.startedAt.getTime() + o.maxSeconds * 1000;
+  const ladder = await climb(o, { ...c, p99LimitMs, deadline });
+  return { overhead, ladder };
+}
+
+function header(
+  o: HttpBenchOptions,
+  startedAt: Date,
+  machine: ReturnType<typeof machineAtStart>,
+  x: { graceMs: number; slackMs: number; schemas: string[] },
+): Pick<HttpBenchResult, 'scenario' | 'version' | 'startedAt' | 'durationMs' | 'machine' | 'params'> {
+  const { cli: _c, onProgress: _p, target, apiKey, ...rest } = o;
+  return {
+    scenario: 'http',
+    version: 1,
+    startedAt: startedAt.toISOString(),
+    durationMs: Date.now() - startedAt.getTime(),
+    machine: finishMachine(machine),
+    params: {
+      ...rest,
+      target: target ?? null,
+      apiKey: apiKey !== undefined,
+      connections: CONNECTIONS,
+      maxInFlight: MAX_IN_FLIGHT,
+      graceMs: x.graceMs,
+      slackMs: x.slackMs,
+      pgSchemas: x.schemas,
+    },
+  };
+}
+
 function profDir(o: HttpBenchOptions): { cpuProfDir?: string; heapProfDir?: string } {
   return {
     ...(o.cpuProfDir === undefined ? {} : { cpuProfDir: o.cpuProfDir }),
     ...(o.heapProfDir === undefined ? {} : { heapProfDir: o.heapProfDir }),
   };
-}
-
-function withoutHooks(o: HttpBenchOptions): Omit<HttpBenchOptions, 'cli' | 'onProgress'> {
-  const { cli: _c, onProgress: _p, ...rest } = o;
-  return rest;
 }

@@ -76,23 +76,12 @@ export async function startSwiftletServer(cli: CliSpec, s: ServerSpec, schema?: 
     name: `swiftlet serve (${s.store} ${s.durability})`,
     nodeFlags: profileFlags(s),
   });
-  const pool = new Pool(proc.url, { connections: 1 });
+  const metrics = attachServer(proc.url, undefined);
   return {
     ...proc,
-    async memory() {
-      const res = await pool.request({ method: 'GET', path: '/metrics' });
-      const text = await res.body.text();
-      const gauge = (name: string): number => {
-        const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
-        return m ? Number(m[1]) : Number.NaN;
-      };
-      return {
-        rssBytes: gauge('swiftlet_process_resident_memory_bytes'),
-        heapUsedBytes: gauge('swiftlet_process_heap_used_bytes'),
-      };
-    },
+    memory: () => metrics.memory(),
     async close() {
-      await pool.close();
+      await metrics.close();
       await proc.close();
     },
   };
@@ -123,8 +112,60 @@ export async function startFloorServer(
   };
 }
 
-/** Creates `n` sessions through the native API (turns on the native route need an existing session). */
-export async function createSessions(url: string, n: number): Promise<string[]> {
+/**
+ * A server someone else started (`--target`): memory from its /metrics gauges (NaN when metrics are off), CPU unknown
+ * (no pid), and closing it only lets go of it.
+ */
+export function attachServer(url: string, apiKey: string | undefined): ServerProc {
+  const pool = new Pool(url, { connections: 1 });
+  return {
+    url,
+    pid: Number.NaN,
+    async memory() {
+      const res = await pool.request({ method: 'GET', path: '/metrics', headers: authHeaders(apiKey) });
+      const text = await res.body.text();
+      const gauge = (name: string): number => {
+        const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+        return res.statusCode === 200 && m ? Number(m[1]) : Number.NaN;
+      };
+      return {
+        rssBytes: gauge('swiftlet_process_resident_memory_bytes'),
+        heapUsedBytes: gauge('swiftlet_process_heap_used_bytes'),
+      };
+    },
+    close: () => pool.close(),
+  };
+}
+
+/** The agent a `--target` server answers OpenAI-compatible requests with: the first of its `GET /v1/models`. */
+export async function firstModel(url: string, apiKey: string | undefined): Promise<string> {
+  const pool = new Pool(url, { connections: 1 });
+  try {
+    const res = await pool.request({ method: 'GET', path: '/v1/models', headers: authHeaders(apiKey) });
+    const body = (await res.body.json()) as { data?: { id?: unknown }[] };
+    const id = body.data?.[0]?.id;
+    if (res.statusCode !== 200 || typeof id !== 'string') {
+      throw new Error(`GET /v1/models answered ${res.statusCode}: ${JSON.stringify(body).slice(0, 300)}`);
+    }
+    return id;
+  } finally {
+    await pool.close();
+  }
+}
+
+function authHeaders(apiKey: string | undefined): Record<string, string> {
+  return apiKey === undefined ? {} : { authorization: `Bearer ${apiKey}` };
+}
+
+/**
+ * Creates `n` sessions through the native API (turns on the native route need an existing session), for `agent`, or
+ * the server's default agent.
+ */
+export async function createSessions(
+  url: string,
+  n: number,
+  o: { agent?: string; apiKey?: string } = { agent: 'assistant' },
+): Promise<string[]> {
   const pool = new Pool(url, { connections: 8 });
   try {
     const ids: string[] = [];
@@ -132,8 +173,8 @@ export async function createSessions(url: string, n: number): Promise<string[]> 
       const res = await pool.request({
         method: 'POST',
         path: '/v1/sessions',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ agent: 'assistant' }),
+        headers: { 'content-type': 'application/json', ...authHeaders(o.apiKey) },
+        body: JSON.stringify(o.agent === undefined ? {} : { agent: o.agent }),
       });
       const body = (await res.body.json()) as { id?: string };
       if (res.statusCode !== 201 || typeof body.id !== 'string') {

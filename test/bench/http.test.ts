@@ -1,10 +1,11 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/runtime.js';
 import { requirePostgres } from '../helpers/services.js';
+import { startServe } from '../gateway/native-support.js';
 
 // Tiny numbers: two low rates for 1 s each, one overhead second per target. The shape is checked, never the speed.
 const TINY = [
@@ -118,6 +119,61 @@ describe('swiftlet bench http', () => {
       json.params.pgSchemas,
     ]);
     assert.deepEqual(left.rows, []);
+  });
+
+  test('--target measures a running server through both APIs with its key; no floor, no CPU', async (t) => {
+    const dir = tempDir(t);
+    const config = join(dir, 'swiftlet.yaml');
+    writeFileSync(
+      config,
+      [
+        'providers: { m: { type: mock } }',
+        'agents: { helper: { model: m/mock-1 } }',
+        'storage: { driver: memory }',
+        'server: { metrics: true }',
+        'logging: { level: silent }',
+      ].join('\n'),
+    );
+    const serve = startServe(['--config', config, '--port', '0'], dir, { SWIFTLET_API_KEYS: 'bench-key' });
+    t.after(async () => (await serve.child).kill('SIGTERM'));
+    const url = await serve.url;
+
+    const r = await runCli(['bench', 'http', '--target', `${url}/`, ...TINY, '--json'], {
+      env: { SWIFTLET_API_KEY: 'bench-key' },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!r.stdout.includes('bench-key'), 'the key is not written');
+    const json = JSON.parse(r.stdout);
+    assert.equal(json.params.target, url);
+    assert.equal(json.params.apiKey, true);
+    // The probe's median turn time stands in for the mock's latency.
+    assert.ok(json.params.slackMs >= 100 && json.params.graceMs >= 2000);
+    assert.deepEqual(Object.keys(json.targets).sort(), ['native', 'openai']);
+    for (const key of ['native', 'openai']) {
+      const steps = json.targets[key].steps as Step[];
+      assert.ok(steps.length >= 1, key);
+      // The built-in mock answers every turn: a final answer with text is completed work (not the scripted text).
+      assert.equal(steps[0]!.completed, steps[0]!.offered, key);
+      assert.equal(steps[0]!.serverCpuSeconds, null, key);
+      assert.ok(steps[0]!.rssBytes > 0 && steps[0]!.heapUsedBytes > 0, key);
+      assert.equal(json.overhead.targets[key].errors, 0, key);
+    }
+    assert.deepEqual(json.overhead.minusFloor, {});
+    assert.deepEqual(json.ratios, {
+      nativeToFloor: null,
+      durableToRelaxed: null,
+      cpuFloorToNative: null,
+      cpuFloorToOpenai: null,
+    });
+
+    // Options that configure the processes the scenario would start are refused with a target.
+    const refused = await runCli(['bench', 'http', '--target', url, '--store', 'postgres']);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr.trim(), /^swiftlet: --store does not apply with --target/);
+    // Without the key the sessions cannot be created: a readable error, no figures.
+    const denied = await runCli(['bench', 'http', '--target', url, ...TINY], { env: { SWIFTLET_API_KEY: undefined } });
+    assert.notEqual(denied.code, 0);
+    assert.match(denied.stderr, /POST \/v1\/sessions answered 401/);
   });
 
   test('an option of another scenario is refused with exit code 2', async () => {

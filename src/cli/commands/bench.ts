@@ -61,6 +61,10 @@ export interface HttpOptions extends Profiles {
   overheadSeconds: number;
   maxSeconds: number;
   cpuProfDir?: string;
+  /** A running server to measure (its native and OpenAI-compatible APIs) instead of spawning one and the floor. */
+  target?: string;
+  /** Bearer key for --target (SWIFTLET_API_KEY). */
+  apiKey?: string;
 }
 
 export interface ConcurrencyOptions extends Profiles {
@@ -123,6 +127,7 @@ const ACCEPTS: Record<Scenario, readonly string[]> = {
     'overhead-rate',
     'overhead-seconds',
     'max-seconds',
+    'target',
     'cpu-prof',
     'memory-profile',
   ],
@@ -183,7 +188,7 @@ const command: Command = {
     rate: n('http: offered requests per second of the first ladder step and the increase per step'),
     target: {
       type: 'string',
-      description: 'concurrency: measure this running Swiftlet server (base URL) instead of starting one',
+      description: 'concurrency, http: measure this running Swiftlet server (base URL) instead of starting one',
       valueName: 'url',
     },
     'memory-profile': {
@@ -343,7 +348,17 @@ function cpuProf(ctx: CommandContext): { cpuProfDir?: string } {
 }
 
 function httpOptions(ctx: CommandContext): HttpOptions {
+  const target = targetOpt(ctx);
+  if (target !== undefined) {
+    // These describe the processes the scenario would start; a running server has its own.
+    for (const name of ['llm-latency', 'durability', 'store', 'cpu-prof', 'memory-profile']) {
+      if (ctx.values[name] !== undefined) throw usage(`--${name} does not apply with --target (the server is yours)`);
+    }
+  }
+  const apiKey = process.env.SWIFTLET_API_KEY;
   return {
+    ...(target === undefined ? {} : { target }),
+    ...(target !== undefined && apiKey ? { apiKey } : {}),
     rateStart: positiveOf(ctx, ['rate', 'rate-start'], 200),
     rateStep: positiveOf(ctx, ['rate', 'rate-step'], 200),
     stepSeconds: positiveOf(ctx, ['duration', 'step-seconds'], 3),
@@ -365,10 +380,7 @@ function concurrencyOptions(ctx: CommandContext): ConcurrencyOptions {
   if (users.length === 0 || users.some((u) => !Number.isInteger(u) || u < 1)) {
     throw usage(`--users: expected positive integers separated by commas, got "${raw}"`);
   }
-  const target = stringOpt(ctx.values, 'target');
-  if (target !== undefined && !/^https?:\/\/[^/]+/.test(target)) {
-    throw usage(`--target: expected an http:// or https:// base URL, got "${target}"`);
-  }
+  const target = targetOpt(ctx);
   const apiKey = process.env.SWIFTLET_API_KEY;
   return {
     users,
@@ -377,9 +389,18 @@ function concurrencyOptions(ctx: CommandContext): ConcurrencyOptions {
     store: oneOf(ctx, 'store', ['sqlite', 'postgres'] as const),
     durability: oneOf(ctx, 'durability', ['durable', 'relaxed'] as const),
     ...cpuProf(ctx),
-    ...(target === undefined ? {} : { target: target.replace(/\/+$/, '') }),
+    ...(target === undefined ? {} : { target }),
     ...(target !== undefined && apiKey ? { apiKey } : {}),
   };
+}
+
+/** --target as a base URL without its trailing slashes. */
+function targetOpt(ctx: CommandContext): string | undefined {
+  const target = stringOpt(ctx.values, 'target');
+  if (target !== undefined && !/^https?:\/\/[^/]+/.test(target)) {
+    throw usage(`--target: expected an http:// or https:// base URL, got "${target}"`);
+  }
+  return target?.replace(/\/+$/, '');
 }
 
 function sessionsOptions(ctx: CommandContext): SessionsOptions {

@@ -44,4 +44,12 @@ Figures (per target and step):
   overhead         at the low fixed rate: the target's median (p99) latency minus the floor's median (p99).
                    Bars for the native API: median ≤ 0.5 ms, p99 ≤ 3 ms
 --cpu-prof DIR starts the servers with --cpu-prof; the profiles are written when they stop.
+With --target URL only that running server is measured, through its native and OpenAI-compatible APIs: --sessions
+new sessions of its default agent, the OpenAI requests to the first model of its GET /v1/models, SWIFTLET_API_KEY
+(when set) sent as the bearer key. No mock, no floor (so no overhead and no ratios against it), and the server's CPU
+is not known; memory comes from its /metrics (server.metrics: true). A completed request is a 200 with a final
+answer that has text (native: outcome "final"). A 2 s probe at up to 10/s first measures its median turn time T,
+which stands in for the mock's latency: answers count until T + 100 ms after a step, open requests are aborted 2 s +
+2 × T after it, and the p99 limit is max(10 × L, L + 100 ms). --llm-latency, --durability, --store, --cpu-prof and
+--memory-profile describe the processes the scenario would start and are refused with --target.
 `;
