@@ -192,8 +192,8 @@ async function runSpawned(o: HttpBenchOptions): Promise<HttpBenchResult> {
 
 /**
  * `--target`: a server someone else runs, on its own model, through its native and OpenAI-compatible APIs; no mock,
- * no floor. How long a turn takes is not known beforehand, so the warm-up measures it: the slack and grace that the
- * spawned setup derives from the mock's latency come from the warm-up's median instead.
+ * no floor. How long a turn takes is not known beforehand, so a short probe measures it: the slack and grace that the
+ * spawned setup derives from the mock's latency come from the probe's median instead.
  */
 async function runTargeted(o: HttpBenchOptions, url: string): Promise<HttpBenchResult> {
   const startedAt = new Date();
