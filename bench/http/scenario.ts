@@ -205,10 +205,12 @@ async function runTargeted(o: HttpBenchOptions, url: string): Promise<HttpBenchR
     const server = attachServer(url, o.apiKey);
     cleanup.push(() => server.close());
     const auth = o.apiKey === undefined ? {} : { apiKey: o.apiKey };
-    const [sessions, model] = await Promise.all([
-      createSessions(url, o.sessions, auth),
-      firstModel(url, o.apiKey),
-    ]).catch((err: unknown) => {
+    // One after the other, so that a server that refuses us says so the same way every time.
+    const setup = async (): Promise<[string, string[]]> => [
+      await firstModel(url, o.apiKey),
+      await createSessions(url, o.sessions, auth),
+    ];
+    const [model, sessions] = await setup().catch((err: unknown) => {
       throw new Error(`--target ${url}: ${(err as Error).message}`);
     });
     const loadgen = await startLoadgen(cli, { connections: CONNECTIONS, maxInFlight: MAX_IN_FLIGHT });

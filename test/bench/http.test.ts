@@ -170,10 +170,10 @@ describe('swiftlet bench http', () => {
     const refused = await runCli(['bench', 'http', '--target', url, '--store', 'postgres']);
     assert.equal(refused.code, 2);
     assert.match(refused.stderr.trim(), /^swiftlet: --store does not apply with --target/);
-    // Without the key the sessions cannot be created: a readable error, no figures.
+    // Without the key the server refuses us: a readable error naming the request, no figures.
     const denied = await runCli(['bench', 'http', '--target', url, ...TINY], { env: { SWIFTLET_API_KEY: undefined } });
     assert.notEqual(denied.code, 0);
-    assert.match(denied.stderr, /POST \/v1\/sessions answered 401/);
+    assert.match(denied.stderr, /^swiftlet: --target http:\/\/\S+: GET \/v1\/models answered 401/);
   });
 
   test('an option of another scenario is refused with exit code 2', async () => {
