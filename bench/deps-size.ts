@@ -37,15 +37,24 @@ export async function prodDepsSize(root: string): Promise<DepsSize> {
   });
   const dirs = [...new Set(stdout.split('\n').map((l) => l.trim()))].filter((d) => d !== '' && resolve(d) !== root);
   if (dirs.length === 0) throw new Error(`${method} in ${root} listed no installed package`);
+  return foldersSize(
+    dirs,
+    join(root, 'node_modules'),
+    `${method}, then every file under those folders except their node_modules`,
+  );
+}
+
+/** The size of package folders (each without its nested node_modules, hard links once), named relative to `under`. */
+export function foldersSize(dirs: readonly string[], under: string, method: string): DepsSize {
   const seen = new Set<string>();
-  const sizes = dirs.map((dir) => ({ name: relative(join(root, 'node_modules'), dir), ...walk(dir, seen) }));
+  const sizes = dirs.map((dir) => ({ name: relative(under, dir), ...walk(dir, seen) }));
   sizes.sort((a, b) => b.disk - a.disk);
   return {
     packages: dirs.length,
     diskBytes: sizes.reduce((n, s) => n + s.disk, 0),
     apparentBytes: sizes.reduce((n, s) => n + s.apparent, 0),
     largest: sizes.slice(0, 5).map((s) => ({ name: s.name, diskBytes: s.disk })),
-    method: `${method}, then every file under those folders except their node_modules`,
+    method,
   };
 }
 

@@ -3,8 +3,8 @@
 // every file under each package folder except its nested node_modules, allocated blocks, hard links counted once.
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { packageRoot, prodDepsSize, walk, type DepsSize } from '../deps-size.js';
+import { join } from 'node:path';
+import { foldersSize, packageRoot, prodDepsSize, walk, type DepsSize } from '../deps-size.js';
 
 interface QueryNode {
   name: string;
@@ -23,16 +23,11 @@ export async function closureSize(peersRoot: string, packages: readonly string[]
   const missing = packages.filter((p) => !nodes.some((n) => n.name === p && n.location === `node_modules/${p}`));
   if (missing.length > 0) throw new Error(`not installed in bench/peers: ${missing.join(', ')}`);
   const dirs = [...new Set(nodes.map((n) => n.path))];
-  const seen = new Set<string>();
-  const sizes = dirs.map((dir) => ({ name: relative(join(peersRoot, 'node_modules'), dir), ...walk(dir, seen) }));
-  sizes.sort((a, b) => b.disk - a.disk);
-  return {
-    packages: dirs.length,
-    diskBytes: sizes.reduce((n, s) => n + s.disk, 0),
-    apparentBytes: sizes.reduce((n, s) => n + s.apparent, 0),
-    largest: sizes.slice(0, 5).map((s) => ({ name: s.name, diskBytes: s.disk })),
-    method: `npm query '${selector}' in bench/peers, then every file under those folders except their node_modules`,
-  };
+  return foldersSize(
+    dirs,
+    join(peersRoot, 'node_modules'),
+    `npm query '${selector}' in bench/peers, then every file under those folders except their node_modules`,
+  );
 }
 
 /**
@@ -47,7 +42,8 @@ export async function swiftletSize(repoRoot: string): Promise<DepsSize> {
   const seen = new Set<string>();
   for (const entry of ['package.json', ...(pkg.files ?? [])]) {
     if (!existsSync(join(root, entry))) {
-      if (entry === 'dist') throw new Error('dist/ is not built (npm run build): Swiftlet\'s own package cannot be sized');
+      if (entry === 'dist')
+        throw new Error("dist/ is not built (npm run build): Swiftlet's own package cannot be sized");
       continue;
     }
     const w = walk(join(root, entry), seen);

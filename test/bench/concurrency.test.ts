@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { modelConnectionsFor } from '../../bench/concurrency/scenario.js';
 import { swiftletConfigYaml } from '../../bench/contenders/swiftlet.js';
@@ -8,7 +8,7 @@ import { serverConfig } from '../../bench/http/servers.js';
 import { parseConfig } from '../../src/config/index.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/runtime.js';
-import { startServe } from '../gateway/native-support.js';
+import { TARGET_KEY, startTargetServer } from './target-server.js';
 
 // Tiny numbers: 4 and 8 sessions, 1 s windows, 20 ms per model call. Shapes and invariants, never speed.
 const LLM_MS = 20;
@@ -105,33 +105,19 @@ describe('swiftlet bench concurrency', { concurrency: true }, () => {
   });
 
   test('--target measures only a running server, with its key, and reads its memory from /metrics', async (t) => {
-    const dir = tempDir(t);
-    const config = join(dir, 'swiftlet.yaml');
-    writeFileSync(
-      config,
-      [
-        'providers: { m: { type: mock } }',
-        'agents: { assistant: { model: m/mock-1 } }',
-        'storage: { driver: memory }',
-        'server: { metrics: true }',
-        'logging: { level: silent }',
-      ].join('\n'),
-    );
-    const serve = startServe(['--config', config, '--port', '0'], dir, { SWIFTLET_API_KEYS: 'bench-key' });
-    t.after(async () => (await serve.child).kill('SIGTERM'));
-    const url = await serve.url;
+    const url = await startTargetServer(t);
 
     const r = await runCli(
       ['bench', 'concurrency', '--target', `${url}/`, '--users', '3', '--duration', '1', '--json'],
       {
-        env: { SWIFTLET_API_KEY: 'bench-key' },
+        env: { SWIFTLET_API_KEY: TARGET_KEY },
       },
     );
     assert.equal(r.code, 0, r.stderr);
     const json = JSON.parse(r.stdout);
     assert.equal(json.params.target, url);
     assert.equal(json.params.apiKey, true);
-    assert.ok(!r.stdout.includes('bench-key'), 'the key is not written');
+    assert.ok(!r.stdout.includes(TARGET_KEY), 'the key is not written');
     assert.equal(json.levels.length, 1);
     assert.deepEqual(Object.keys(json.levels[0].contenders), ['target']);
     const f = json.levels[0].contenders.target as Figures;

@@ -1,11 +1,11 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/runtime.js';
 import { requirePostgres } from '../helpers/services.js';
-import { startServe } from '../gateway/native-support.js';
+import { TARGET_KEY, startTargetServer } from './target-server.js';
 
 // Tiny numbers: two low rates for 1 s each, one overhead second per target. The shape is checked, never the speed.
 const TINY = [
@@ -122,27 +122,13 @@ describe('swiftlet bench http', () => {
   });
 
   test('--target measures a running server through both APIs with its key; no floor, no CPU', async (t) => {
-    const dir = tempDir(t);
-    const config = join(dir, 'swiftlet.yaml');
-    writeFileSync(
-      config,
-      [
-        'providers: { m: { type: mock } }',
-        'agents: { helper: { model: m/mock-1 } }',
-        'storage: { driver: memory }',
-        'server: { metrics: true }',
-        'logging: { level: silent }',
-      ].join('\n'),
-    );
-    const serve = startServe(['--config', config, '--port', '0'], dir, { SWIFTLET_API_KEYS: 'bench-key' });
-    t.after(async () => (await serve.child).kill('SIGTERM'));
-    const url = await serve.url;
+    const url = await startTargetServer(t, 'helper');
 
     const r = await runCli(['bench', 'http', '--target', `${url}/`, ...TINY, '--json'], {
-      env: { SWIFTLET_API_KEY: 'bench-key' },
+      env: { SWIFTLET_API_KEY: TARGET_KEY },
     });
     assert.equal(r.code, 0, r.stderr);
-    assert.ok(!r.stdout.includes('bench-key'), 'the key is not written');
+    assert.ok(!r.stdout.includes(TARGET_KEY), 'the key is not written');
     const json = JSON.parse(r.stdout);
     assert.equal(json.params.target, url);
     assert.equal(json.params.apiKey, true);
