@@ -126,9 +126,9 @@ export async function executeTurn(
   });
   delete rec.info.openTurn;
   const p = deps.persist;
-  if (p) trimHot(p.cache, rec, spec.historyWindow);
-  // Pushes grew the array by half again plus 16 slots; a hot session keeps only the slots it fills.
-  rec.entries = rec.entries.slice();
+  // Pushes grew the array by half again plus 16 slots; a hot session keeps only the slots it fills (a trim already
+  // made a new array of exactly its length).
+  if (!(p && trimHot(p.cache, rec, spec.historyWindow))) rec.entries = rec.entries.slice();
   if (p?.durable) {
     try {
       await p.writer.commit(sessionId);
@@ -183,10 +183,13 @@ function stamp(data: EntryData, turnId: string, at: number, seq: number): Entry 
   return entry;
 }
 
-/** Keeps only the entries a next turn can need: about `window` messages, starting at a turn boundary. */
-function trimHot(cache: SessionCache, rec: SessionRecord, window: number): void {
+/**
+ * Keeps only the entries a next turn can need: about `window` messages, starting at a turn boundary. True when it
+ * replaced `rec.entries` (with a new array of exactly the kept entries).
+ */
+function trimHot(cache: SessionCache, rec: SessionRecord, window: number): boolean {
   const entries = rec.entries;
-  if (entries.length < window * 2 + 32) return;
+  if (entries.length < window * 2 + 32) return false;
   let messages = 0;
   let cut = 0;
   for (let i = entries.length - 1; i >= 0; i--) {
@@ -197,10 +200,11 @@ function trimHot(cache: SessionCache, rec: SessionRecord, window: number): void 
       break;
     }
   }
-  if (cut === 0) return;
+  if (cut === 0) return false;
   let freed = 0;
   for (let i = 0; i < cut; i++) freed += entryBytes(entries[i]!);
   rec.entries = entries.slice(cut);
   rec.bytes -= freed;
   cache.grew(-freed);
+  return true;
 }
