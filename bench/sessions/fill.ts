@@ -2,7 +2,7 @@
 // adapter (`append`, the call the group-commit writer makes), so the rows are the ones a server writes. Each session
 // holds what the `turn` workload leaves behind: turns of turn_start, user, assistant tool call, tool result, assistant
 // answer, turn_end (four messages), as createRuntime writes them on the mock.
-import { ENTRY_VERSION, newId, type Entry, type EntryData } from '../../src/core/index.js';
+import { ENTRY_VERSION, LOCAL_TENANT, newId, type Entry, type EntryData } from '../../src/core/index.js';
 import type { AppendBatch, SessionStore } from '../../src/store/index.js';
 import { currentTime } from '../../src/tools/index.js';
 import { FINAL_TEXT, TOOL_NAME, turnInput } from '../workload.js';
@@ -72,7 +72,7 @@ export function sessionBatch(createdAt: number, messages: number, agent: string)
       );
     }
   });
-  return { sessionId, create: { agent, metadata: {}, createdAt }, entries };
+  return { tenant: LOCAL_TENANT, sessionId, create: { agent, metadata: {}, createdAt }, entries };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { SwiftletError, toSwiftletError } from '../core/index.js';
+import { SwiftletError, isValidTenant, toSwiftletError } from '../core/index.js';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>[string] & { description: string; valueName?: string };
 
@@ -94,4 +94,21 @@ export function intOpt(values: CommandContext['values'], name: string, fallback?
     });
   }
   return n;
+}
+
+/** `--tenant <name>`: the tenant whose sessions a command works on. */
+export function tenantOption(description: string): OptionSpec {
+  return { type: 'string', short: 't', description, valueName: 'name' };
+}
+
+/** The `--tenant` given, checked; `fallback` when absent. */
+export function tenantOpt<T extends string | undefined>(values: CommandContext['values'], fallback: T): string | T {
+  const v = stringOpt(values, 'tenant');
+  if (v === undefined) return fallback;
+  if (!isValidTenant(v)) {
+    throw new SwiftletError('SWIFTLET_ERR_INVALID_INPUT', `--tenant: expected 1-64 letters, digits, "_" or "-"`, {
+      field: 'tenant',
+    });
+  }
+  return v;
 }

@@ -64,6 +64,8 @@ export const DESCRIPTIONS: Record<string, string> = {
   'server.apiKeys[].name': 'a unique label for logs and metrics (never the key itself)',
   'server.apiKeys[].key': 'the key, usually ${SOME_VAR}; or give keyHash instead',
   'server.apiKeys[].keyHash': '"sha256:<64 hex digits>" of the key, instead of key',
+  'server.apiKeys[].tenant': "the tenant whose sessions this key reaches (keys may share one); default: the key's name",
+  'server.apiKeys[].admin': "an operator key: lists every tenant's sessions, reads or deletes them with ?tenant=",
   'server.apiKeys[].agents': 'agents this key may use; default: all',
   'server.apiKeys[].agents[]': 'a configured agent',
   'server.apiKeys[].ratePerSec': 'requests per second sustained (token bucket); default: no rate limit',

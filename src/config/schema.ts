@@ -176,6 +176,8 @@ const apiKeySchema = z.strictObject({
     .string()
     .regex(KEY_HASH_PATTERN, { error: 'expected "sha256:" and 64 hex digits (sha256sum of the key)' })
     .optional(),
+  tenant: name('tenant').optional(),
+  admin: z.boolean().default(false),
   agents: z.array(name('agent')).optional(),
   ratePerSec: z.number().positive().optional(),
   burst: posInt().optional(),

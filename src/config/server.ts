@@ -114,6 +114,8 @@ export function normalizeServer(s: ConfigInput['server'], env: Env): { server: S
       name: k.name,
       // checks.ts has made sure exactly one of key and keyHash is set.
       sha256: k.key !== undefined ? sha256Hex(k.key) : (hashOf(k.keyHash) ?? ''),
+      tenant: k.tenant ?? k.name,
+      admin: k.admin,
       ...(k.agents === undefined ? {} : { agents: [...k.agents] }),
       ...(k.ratePerSec === undefined
         ? {}
@@ -123,7 +125,7 @@ export function normalizeServer(s: ConfigInput['server'], env: Env): { server: S
   });
   const fromEnv = envApiKeys(env).map((key, i): ApiKeyConfig => {
     short(`${API_KEYS_ENV} key ${i + 1}`, key);
-    return { name: `env-${i + 1}`, sha256: sha256Hex(key) };
+    return { name: `env-${i + 1}`, sha256: sha256Hex(key), tenant: `env-${i + 1}`, admin: false };
   });
   const apiKeys = [...configured, ...fromEnv];
   if (apiKeys.length === 0 && !isLoopbackHost(s.host)) {

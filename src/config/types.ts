@@ -113,6 +113,10 @@ export interface ApiKeyConfig {
   readonly name: string;
   /** SHA-256 of the key, lower-case hex. */
   readonly sha256: string;
+  /** The tenant whose data the key reaches: its own sessions, and no other's. Default: the key's name. */
+  readonly tenant: string;
+  /** An operator key: lists every tenant's sessions and reads or deletes any of them by naming its tenant. */
+  readonly admin?: boolean;
   /** When set, the key may use only these agents (all of them configured). */
   readonly agents?: readonly string[];
   /** Token bucket: sustained requests per second. Absent: no rate limit. */

@@ -14,6 +14,7 @@ export const CHANNELS = {
 export type ChannelName = (typeof CHANNELS)[keyof typeof CHANNELS];
 
 export interface TurnStartMessage {
+  tenant: string;
   sessionId: string;
   turnId: string;
   agent: string;
@@ -21,6 +22,7 @@ export interface TurnStartMessage {
 
 /** The turn's terminal event plus the agent's name. */
 export interface TurnEndMessage {
+  tenant: string;
   turnId: string;
   sessionId: string;
   agent: string;

@@ -2,3 +2,4 @@ export * from './errors.js';
 export * from './types.js';
 export * from './ids.js';
 export * from './diagnostics.js';
+export * from './tenant.js';

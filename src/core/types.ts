@@ -128,6 +128,8 @@ export type TurnEndEvent = Extract<TurnEvent, { type: 'turn-end' }>;
 // Sessions
 
 export interface SessionInfo {
+  /** The tenant that owns the session; `(tenant, id)` is its identity. */
+  tenant: string;
   id: string;
   agent: string;
   createdAt: number;

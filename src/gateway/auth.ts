@@ -5,7 +5,7 @@ import { BlockList, isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { SwiftletError } from '../core/index.js';
 import type { Authenticate } from './http.js';
-import type { ApiKeyOptions, Caller, ServerOptions } from './types.js';
+import { LOCAL_CALLER, type ApiKeyOptions, type Caller, type ServerOptions } from './types.js';
 
 const LOOPBACK = new BlockList();
 LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
@@ -65,8 +65,10 @@ export function createAuthenticate(options: ServerOptions, now: Clock = () => pe
     // A hash of another length would make timingSafeEqual throw on every request.
     hash: validHash(k, i),
     bucket: k.ratePerSec === undefined ? null : new TokenBucket(k.ratePerSec, bucketSize(k), now()),
+    // One frozen caller per key: a request allocates nothing to say who it is.
+    caller: Object.freeze({ key: k, tenant: k.tenant, admin: k.admin === true }) as Caller,
   }));
-  if (keys.length === 0) return () => ({ key: null });
+  if (keys.length === 0) return () => LOCAL_CALLER;
   return (req) => {
     const header = req.headers.authorization;
     const m = typeof header === 'string' ? /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header) : null;
@@ -84,7 +86,7 @@ export function createAuthenticate(options: ServerOptions, now: Clock = () => pe
         { retryAfterMs: wait },
       );
     }
-    return { key: found.key };
+    return found.caller;
   };
 }
 

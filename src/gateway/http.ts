@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import FindMyWay from 'find-my-way';
 import type { Logger } from 'pino';
 import { SwiftletError, toSwiftletError } from '../core/index.js';
-import type { Caller } from './types.js';
+import { LOCAL_CALLER, type Caller } from './types.js';
 
 export type ErrorFormat = 'native' | 'openai';
 
@@ -50,7 +50,7 @@ export class HttpApp {
   #router = FindMyWay({ ignoreTrailingSlash: true, caseSensitive: true });
   #routes: { method: string; path: string; auth: boolean; upgrade?: true }[] = [];
   #upgrades = new Map<string, UpgradeHandler>();
-  #authenticate: Authenticate = () => ({ key: null });
+  #authenticate: Authenticate = () => LOCAL_CALLER;
   readonly log: Logger;
   readonly bodyLimit: number;
 
@@ -126,7 +126,7 @@ export class HttpApp {
       return;
     }
     const store = found.store as RouteStore;
-    let caller: Caller = { key: null };
+    let caller: Caller = LOCAL_CALLER;
     if (store.auth) {
       const who = this.#authenticate(req);
       if (SwiftletError.isInstance(who)) {

@@ -1,6 +1,7 @@
 export { startGateway, type Gateway, type GatewayExtras } from './server.js';
 export {
   DEFAULT_SERVER_OPTIONS,
+  LOCAL_CALLER,
   type ServerOptions,
   type ApiKeyOptions,
   type GatewayContext,

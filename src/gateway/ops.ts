@@ -1,3 +1,4 @@
+import { SwiftletError } from '../core/index.js';
 import { sendJson, type HttpApp } from './http.js';
 import type { GatewayContext } from './types.js';
 
@@ -19,7 +20,11 @@ export function registerOps(
     { auth: false },
   );
   if (metrics) {
-    app.route('GET', '/metrics', async ({ res }) => {
+    app.route('GET', '/metrics', async ({ res, caller }) => {
+      // The figures cover every tenant (with their names as labels): with keys configured, only an operator's.
+      if (caller.key !== null && !caller.admin) {
+        throw new SwiftletError('SWIFTLET_ERR_FORBIDDEN', "/metrics shows every tenant's figures: use an admin key");
+      }
       const { contentType, body } = await metrics();
       res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
       res.end(body);

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { LOCAL_TENANT } from '../core/index.js';
 import type { Runtime } from '../runtime/index.js';
 
 export interface ApiKeyOptions {
@@ -6,6 +7,10 @@ export interface ApiKeyOptions {
   name: string;
   /** SHA-256 of the key, lower-case hex. Keys are never kept in plain text. */
   sha256: string;
+  /** The tenant whose sessions the key reaches. */
+  tenant: string;
+  /** An operator key: its listing shows every tenant, and `?tenant=` reaches another tenant's session. */
+  admin?: boolean;
   /** When set, the key may use only these agents. */
   agents?: readonly string[];
   /** Token bucket: sustained requests per second and burst size. Absent: no rate limit. */
@@ -51,10 +56,16 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   webPage: true,
 };
 
-/** The authenticated caller of a request: null when authentication is off. */
+/** The authenticated caller of a request: `key` is null when authentication is off (tenant `local` then). */
 export interface Caller {
   key: ApiKeyOptions | null;
+  /** The tenant the caller's own sessions belong to. */
+  tenant: string;
+  admin: boolean;
 }
+
+/** The caller when no keys are configured: everything is tenant `local`. */
+export const LOCAL_CALLER: Caller = Object.freeze({ key: null, tenant: LOCAL_TENANT, admin: false });
 
 /** What every route module receives. */
 export interface GatewayContext {

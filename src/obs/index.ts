@@ -14,6 +14,8 @@ export type { RuntimeStats } from './sample.js';
 export interface ObservabilityOptions {
   /** Read once per scrape (`() => runtime.stats`); without it the turn, cache and writer gauges are left out. */
   stats?: () => RuntimeStats;
+  /** Tenants with a `tenant` label value of their own (the configured ones, and `local`); others count as `_other`. */
+  tenants?: readonly string[];
 }
 
 export interface Observability {
@@ -25,7 +27,7 @@ export interface Observability {
 
 /** Subscribes to the diagnostics channels at once; events published before this are not counted. */
 export function startObservability(opts: ObservabilityOptions = {}): Observability {
-  const events = new EventMetrics();
+  const events = new EventMetrics(opts.tenants);
   const handlers: [string, (message: unknown, name: string | symbol) => void][] = [
     [CHANNELS.turnEnd, events.onTurnEnd],
     [CHANNELS.modelRequest, events.onModelRequest],

@@ -1,3 +1,4 @@
+import { LOCAL_TENANT } from '../core/index.js';
 import { Buckets, Family, newValue, type Series, type Value } from './family.js';
 import type {
   ModelRequestMessage,
@@ -17,6 +18,11 @@ const COMMIT_SIZES = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
 
 /** Unknown tool names come from the model, so they share one label value instead of growing the series. */
 const UNKNOWN_TOOL = '_unknown';
+/**
+ * Tenants not named in the config (a library caller's own names) share one label value, for the same reason: `local`
+ * and the configured tenants are the only label values, so the series stay bounded.
+ */
+export const OTHER_TENANT = '_other';
 
 /** A described metric, as the exporter shows it. */
 export type Described =
@@ -31,9 +37,15 @@ const single = <C>(cell: C): Series<C>[] => [{ labels: {}, cell }];
  * label combination are made once.
  */
 export class EventMetrics {
-  readonly turns = new Family(['agent', 'outcome'], newValue);
+  readonly turns = new Family(['agent', 'tenant', 'outcome'], newValue);
   readonly turnSeconds = new Family(['agent'], seconds(TURN_SECONDS));
-  readonly tokens = new Family(['agent', 'type'], newValue);
+  readonly tokens = new Family(['agent', 'tenant', 'type'], newValue);
+  /** The tenants that get a label value of their own: those the config names. */
+  readonly #tenants: ReadonlySet<string>;
+
+  constructor(tenants: readonly string[] = []) {
+    this.#tenants = new Set([LOCAL_TENANT, ...tenants]);
+  }
   readonly modelSeconds = new Family(['provider'], seconds(MODEL_SECONDS));
   readonly modelInFlight = new Family(['provider'], newValue);
   readonly modelRetries = new Family(['provider'], newValue);
@@ -49,9 +61,10 @@ export class EventMetrics {
 
   onTurnEnd = (message: unknown): void => {
     const m = message as TurnEndMessage;
-    this.turns.get(m.agent, m.outcome).value++;
-    this.tokens.get(m.agent, 'input').value += m.usage.inputTokens;
-    this.tokens.get(m.agent, 'output').value += m.usage.outputTokens;
+    const tenant = this.#tenants.has(m.tenant) ? m.tenant : OTHER_TENANT;
+    this.turns.get(m.agent, tenant, m.outcome).value++;
+    this.tokens.get(m.agent, tenant, 'input').value += m.usage.inputTokens;
+    this.tokens.get(m.agent, tenant, 'output').value += m.usage.outputTokens;
     this.turnSeconds.get(m.agent).observe(m.durationMs / 1000);
   };
 
@@ -93,7 +106,7 @@ export class EventMetrics {
     return [
       {
         name: 'swiftlet_turns_total',
-        help: 'Turns ended, by agent and outcome',
+        help: 'Turns ended, by agent, tenant and outcome',
         type: 'counter',
         series: this.turns.series,
       },
@@ -105,7 +118,7 @@ export class EventMetrics {
       },
       {
         name: 'swiftlet_model_tokens_total',
-        help: 'Model tokens reported by providers, by agent and type (input or output)',
+        help: 'Model tokens reported by providers, by agent, tenant and type (input or output)',
         type: 'counter',
         series: this.tokens.series,
       },

@@ -1,4 +1,4 @@
-import { ENTRY_VERSION, emptyUsage, type Entry, type EntryData } from '../core/index.js';
+import { ENTRY_VERSION, emptyUsage, type Entry, type EntryData, type TenantScope } from '../core/index.js';
 import type { AppendBatch, SessionStore } from '../store/index.js';
 
 export const RECOVERY_MESSAGE = 'the process stopped while this turn was running';
@@ -6,20 +6,22 @@ export const RECOVERY_MESSAGE = 'the process stopped while this turn was running
 /**
  * At start-up, closes every turn that was running when the process died: each tool call without a result gets an
  * "interrupted" error result (so the provider accepts the history), then the turn gets an `interrupted` turn_end.
- * All in one transaction; returns the number of turns closed.
+ * All in one transaction; returns the number of turns closed. At start-up the scope is every tenant.
  */
-export async function recoverOpenTurns(store: SessionStore): Promise<number> {
-  const open = await store.openTurns();
+export async function recoverOpenTurns(store: SessionStore, scope: TenantScope): Promise<number> {
+  const open = await store.openTurns(scope);
   if (open.length === 0) return 0;
   const batches: AppendBatch[] = [];
-  for (const { sessionId, turnId } of open) {
-    const info = await store.getSession(sessionId);
+  for (const { tenant, sessionId, turnId } of open) {
+    const key = { tenant, id: sessionId };
+    const info = await store.getSession(key);
     if (!info) continue;
-    const entries = await store.load(sessionId);
+    const entries = await store.load(key);
     const add = closingEntries(entries, turnId);
     const now = Date.now();
     let seq = info.lastSeq;
     batches.push({
+      tenant,
       sessionId,
       entries: add.map((data) => ({ ...data, v: ENTRY_VERSION, turnId, at: now, seq: ++seq }) as Entry),
     });

@@ -1,13 +1,19 @@
 import {
+  ALL_TENANTS,
+  LOCAL_TENANT,
   SwiftletError,
   emptyUsage,
   isValidSessionId,
+  isValidTenant,
   newId,
+  sessionKeyString,
   toSwiftletError,
   type Entry,
   type EntryData,
   type JSONValue,
   type SessionInfo,
+  type SessionKey,
+  type TenantScope,
   type TurnEndEvent,
   type TurnEvent,
 } from '../core/index.js';
@@ -17,15 +23,32 @@ import type { MockLlm, ModelClient } from '../model/index.js';
 import type { GroupCommitWriter, PruneResult, SessionPage, SessionStore } from '../store/index.js';
 import { TurnEvents } from './event-queue.js';
 import { TurnScheduler } from './scheduler.js';
-import { SessionCache, entryBytes, isHotEntry, jsonBytes, newRecordBytes, type SessionRecord } from './session-cache.js';
+import {
+  SessionCache,
+  entryBytes,
+  isHotEntry,
+  jsonBytes,
+  newRecordBytes,
+  type SessionRecord,
+} from './session-cache.js';
 import { executeTurn } from './turn.js';
 import { recoverOpenTurns } from './recovery.js';
 
-export interface RunRequest {
+/** Which tenant's sessions a call reaches (default `local`, the tenant of everything when there are no API keys). */
+export interface TenantOption {
+  tenant?: string;
+}
+
+export interface RunRequest extends TenantOption {
   /** Agent name; defaults to the session's agent, or the only/first configured agent for a new session. */
   agent?: string;
-  /** Existing or new session id; a new id is made when absent. */
+  /** Existing or new session id (of the request's tenant); a new id is made when absent. */
   sessionId?: string;
+  /**
+   * The agents the caller may use. An existing session of any other agent answers as if it did not exist
+   * (SESSION_NOT_FOUND), so a caller learns nothing about the sessions it may not reach.
+   */
+  allowedAgents?: readonly string[];
   input: string;
   signal?: AbortSignal;
   /** Stored with a new session. */
@@ -39,6 +62,7 @@ export interface RunRequest {
 
 /** A running turn: iterate it for events (the last is `turn-end`), or await `result`. */
 export interface TurnRun extends AsyncIterable<TurnEvent> {
+  readonly tenant: string;
   readonly sessionId: string;
   readonly turnId: string;
   readonly result: Promise<TurnEndEvent>;
@@ -93,7 +117,7 @@ export class Runtime {
 
   /** Recovers turns cut short by a crash, then starts the periodic pruning job if configured. */
   async start(): Promise<void> {
-    await recoverOpenTurns(this.store);
+    await recoverOpenTurns(this.store, ALL_TENANTS);
     const p = this.config.storage.pruning;
     if (p.maxMessages !== undefined || p.ttlDays !== undefined) {
       this.#pruneTimer = setInterval(() => {
@@ -167,9 +191,11 @@ export class Runtime {
     if (req.agent !== undefined && !this.#agents.has(req.agent)) {
       throw new SwiftletError('SWIFTLET_ERR_AGENT_NOT_FOUND', `no agent named "${req.agent}"`, { field: 'agent' });
     }
+    const tenant = tenantOf(req);
     const sessionId = req.ephemeral || req.sessionId === undefined ? newId('ses') : req.sessionId;
+    const key = sessionKeyString(tenant, sessionId);
     const turnId = newId('turn');
-    const slot = this.#scheduler.acquire(sessionId);
+    const slot = this.#scheduler.acquire(key, sessionId);
     const events = new TurnEvents();
     const controller = new AbortController();
     const onAbort = (): void => controller.abort(req.signal?.reason);
@@ -192,8 +218,10 @@ export class Runtime {
           events.end(notStarted(sessionId, turnId));
           return;
         }
-        this.#running.set(sessionId, controller);
-        const rec = req.ephemeral ? this.#ephemeralRecord(sessionId, req) : await this.#loadForTurn(sessionId, req);
+        this.#running.set(key, controller);
+        const rec = req.ephemeral
+          ? this.#ephemeralRecord(tenant, sessionId, req)
+          : await this.#loadForTurn(key, { tenant, id: sessionId }, req);
         pinned = rec;
         rec.pins++;
         const agentName = req.agent ?? rec.info.agent;
@@ -206,6 +234,7 @@ export class Runtime {
           },
           rec,
           {
+            key,
             sessionId,
             turnId,
             agentName,
@@ -221,7 +250,7 @@ export class Runtime {
         events.fail(toSwiftletError(err));
       } finally {
         if (pinned) pinned.pins--;
-        if (this.#running.get(sessionId) === controller) this.#running.delete(sessionId);
+        if (this.#running.get(key) === controller) this.#running.delete(key);
         req.signal?.removeEventListener('abort', onAbort);
         slot.release();
         this.#cache.evict();
@@ -231,6 +260,7 @@ export class Runtime {
     void task.finally(() => this.#inflight.delete(task));
 
     return {
+      tenant,
       sessionId,
       turnId,
       get result() {
@@ -241,18 +271,19 @@ export class Runtime {
     };
   }
 
-  /** Interrupts the running turn of a session. Returns false when none is running. */
-  interrupt(sessionId: string, reason = 'interrupted'): boolean {
-    const c = this.#running.get(sessionId);
+  /** Interrupts the running turn of a session of the tenant. Returns false when none is running. */
+  interrupt(sessionId: string, opts: TenantOption & { reason?: string } = {}): boolean {
+    const c = this.#running.get(sessionKeyString(tenantOf(opts), sessionId));
     if (!c || c.signal.aborted) return false;
-    c.abort(new SwiftletError('SWIFTLET_ERR_ABORTED', reason));
+    c.abort(new SwiftletError('SWIFTLET_ERR_ABORTED', opts.reason ?? 'interrupted'));
     return true;
   }
 
-  #ephemeralRecord(sessionId: string, req: RunRequest): SessionRecord {
+  #ephemeralRecord(tenant: string, sessionId: string, req: RunRequest): SessionRecord {
     const history = [...(req.ephemeral?.history ?? [])];
     const now = Date.now();
     const info = {
+      tenant,
       id: sessionId,
       agent: req.agent ?? this.defaultAgent(),
       createdAt: now,
@@ -265,20 +296,22 @@ export class Runtime {
     return rec;
   }
 
-  async #loadForTurn(sessionId: string, req: RunRequest): Promise<SessionRecord> {
-    let rec = this.#cache.get(sessionId);
+  async #loadForTurn(cacheKey: string, key: SessionKey, req: RunRequest): Promise<SessionRecord> {
+    const sessionId = key.id;
+    let rec = this.#cache.get(cacheKey);
     if (!rec) {
       // Relaxed mode may still hold this session's entries in the writer: the store must see them first.
       if (this.#writer.stats.pending > 0) await this.#writer.commit();
-      const info = await this.store.getSession(sessionId);
+      const info = await this.store.getSession(key);
       if (info) {
-        const entries = await this.store.load(sessionId);
+        const entries = await this.store.load(key);
         rec = recordFrom(info, entries);
       } else {
         const agent = req.agent ?? this.defaultAgent();
         const now = Date.now();
+        const metadata = req.metadata ?? NO_METADATA;
         rec = {
-          info: { id: sessionId, agent, createdAt: now, updatedAt: now, lastSeq: 0, metadata: req.metadata ?? NO_METADATA },
+          info: { tenant: key.tenant, id: sessionId, agent, createdAt: now, updatedAt: now, lastSeq: 0, metadata },
           isNew: true,
           entries: [],
           state: undefined,
@@ -286,7 +319,11 @@ export class Runtime {
           pins: 0,
         };
       }
-      this.#cache.set(sessionId, rec);
+      this.#cache.set(cacheKey, rec);
+    }
+    // Before anything that tells the session exists: a session of an agent the caller may not use is unknown to it.
+    if (!rec.isNew && req.allowedAgents !== undefined && !req.allowedAgents.includes(rec.info.agent)) {
+      throw sessionNotFound(sessionId);
     }
     if (req.agent !== undefined && req.agent !== rec.info.agent) {
       throw new SwiftletError(
@@ -310,10 +347,14 @@ export class Runtime {
   }
 
   // --- sessions -------------------------------------------------------------------------------------------------
+  // Each call names its tenant (default `local`); listing and pruning may name ALL_TENANTS, on operator paths only.
 
   /** Creates an empty session now (committed before this resolves), so every instance sharing the store sees it. */
-  async createSession(opts: { agent?: string; metadata?: { [key: string]: JSONValue } } = {}): Promise<SessionInfo> {
+  async createSession(
+    opts: TenantOption & { agent?: string; metadata?: { [key: string]: JSONValue } } = {},
+  ): Promise<SessionInfo> {
     if (this.#closing) throw new SwiftletError('SWIFTLET_ERR_SHUTTING_DOWN', 'the runtime is shutting down');
+    const tenant = tenantOf(opts);
     const agent = opts.agent ?? this.defaultAgent();
     if (!this.#agents.has(agent)) {
       throw new SwiftletError('SWIFTLET_ERR_AGENT_NOT_FOUND', `no agent named "${agent}"`, { field: 'agent' });
@@ -321,55 +362,84 @@ export class Runtime {
     const id = newId('ses');
     const now = Date.now();
     const metadata = opts.metadata ?? {};
-    this.#writer.enqueue({ sessionId: id, create: { agent, metadata, createdAt: now }, entries: [] });
-    await this.#writer.commit(id);
-    return { id, agent, createdAt: now, updatedAt: now, lastSeq: 0, metadata };
+    this.#writer.enqueue({ tenant, sessionId: id, create: { agent, metadata, createdAt: now }, entries: [] });
+    await this.#writer.commit({ tenant, id });
+    return { tenant, id, agent, createdAt: now, updatedAt: now, lastSeq: 0, metadata };
   }
 
-  async getSession(sessionId: string): Promise<SessionInfo | undefined> {
-    const hot = this.#cache.get(sessionId);
+  async getSession(sessionId: string, opts: TenantOption = {}): Promise<SessionInfo | undefined> {
+    const tenant = tenantOf(opts);
+    const hot = this.#cache.get(sessionKeyString(tenant, sessionId));
     if (hot && !hot.isNew) return { ...hot.info };
     if (this.#writer.stats.pending > 0) await this.#writer.commit();
-    return this.store.getSession(sessionId);
+    return this.store.getSession({ tenant, id: sessionId });
   }
 
-  async listSessions(filter: { agent?: string; limit?: number; cursor?: string } = {}): Promise<SessionPage> {
+  async listSessions(
+    filter: { tenant?: TenantScope; agent?: string; limit?: number; cursor?: string } = {},
+  ): Promise<SessionPage> {
+    const { tenant, ...rest } = filter;
+    const scope = tenant === ALL_TENANTS ? ALL_TENANTS : tenantOf({ ...(tenant === undefined ? {} : { tenant }) });
     if (this.#writer.stats.pending > 0) await this.#writer.commit();
-    return this.store.list(filter);
+    return this.store.list(scope, rest);
   }
 
-  async entries(sessionId: string, opts: { afterSeq?: number; limit?: number; tail?: boolean } = {}): Promise<Entry[]> {
+  async entries(
+    sessionId: string,
+    opts: TenantOption & { afterSeq?: number; limit?: number; tail?: boolean } = {},
+  ): Promise<Entry[]> {
+    const { tenant: _, ...load } = opts;
+    const key = { tenant: tenantOf(opts), id: sessionId };
     if (this.#writer.stats.pending > 0) await this.#writer.commit();
-    return this.store.load(sessionId, opts);
+    return this.store.load(key, load);
   }
 
   /** The session's key/value state (the todo list is under `todo`). */
-  async sessionState(sessionId: string): Promise<Map<string, JSONValue>> {
-    const hot = this.#cache.get(sessionId);
+  async sessionState(sessionId: string, opts: TenantOption = {}): Promise<Map<string, JSONValue>> {
+    const tenant = tenantOf(opts);
+    const hot = this.#cache.get(sessionKeyString(tenant, sessionId));
     if (hot) return new Map(hot.state);
-    const entries = await this.entries(sessionId);
-    return new Map(
-      recordFrom({ id: sessionId, agent: '', createdAt: 0, updatedAt: 0, lastSeq: 0, metadata: {} }, entries).state,
-    );
+    const entries = await this.entries(sessionId, { tenant });
+    const info = { tenant, id: sessionId, agent: '', createdAt: 0, updatedAt: 0, lastSeq: 0, metadata: {} };
+    return new Map(recordFrom(info, entries).state);
   }
 
-  async deleteSession(sessionId: string): Promise<boolean> {
-    if (this.#scheduler.isBusy(sessionId)) {
+  async deleteSession(sessionId: string, opts: TenantOption = {}): Promise<boolean> {
+    const tenant = tenantOf(opts);
+    const key = sessionKeyString(tenant, sessionId);
+    this.#idle(key, sessionId);
+    if (this.#writer.stats.pending > 0) await this.#writer.commit();
+    this.#cache.delete(key);
+    return this.store.delete({ tenant, id: sessionId });
+  }
+
+  /** Gives a session, with its whole log, to another tenant (same id). False when the tenant has no such session. */
+  async moveSession(sessionId: string, opts: TenantOption & { to: string }): Promise<boolean> {
+    const tenant = tenantOf(opts);
+    const to = tenantOf({ tenant: opts.to });
+    const key = sessionKeyString(tenant, sessionId);
+    this.#idle(key, sessionId);
+    if (this.#writer.stats.pending > 0) await this.#writer.commit();
+    this.#cache.delete(key);
+    return this.store.move({ tenant, id: sessionId }, to);
+  }
+
+  #idle(key: string, sessionId: string): void {
+    if (this.#scheduler.isBusy(key)) {
       throw new SwiftletError('SWIFTLET_ERR_SESSION_BUSY', `session ${sessionId} has a turn running`, {
         retryAfterMs: 1000,
       });
     }
-    if (this.#writer.stats.pending > 0) await this.#writer.commit();
-    this.#cache.delete(sessionId);
-    return this.store.delete(sessionId);
   }
 
-  async prune(policy?: { maxMessages?: number; ttlMs?: number }): Promise<PruneResult> {
+  /** Prunes every tenant's sessions (or one tenant's, with `tenant`) by the given or the configured policy. */
+  async prune(policy?: { maxMessages?: number; ttlMs?: number; tenant?: string }): Promise<PruneResult> {
     const p = this.config.storage.pruning;
     const maxMessages = policy?.maxMessages ?? p.maxMessages;
     const ttlMs = policy?.ttlMs ?? (p.ttlDays === undefined ? undefined : p.ttlDays * 86_400_000);
+    const scope = policy?.tenant === undefined ? ALL_TENANTS : tenantOf(policy);
     if (this.#writer.stats.pending > 0) await this.#writer.commit();
-    const result = await this.store.prune({
+    const result = await this.store.prune(scope, {
       ...(maxMessages === undefined ? {} : { maxMessages }),
       ...(ttlMs === undefined ? {} : { ttlMs }),
     });
@@ -402,6 +472,21 @@ export class Runtime {
     await Promise.allSettled(this.#clients.map((c) => c.close()));
     await this.#mock?.close();
   }
+}
+
+/** The tenant a call names, checked (the library is an edge too): `local` when none. */
+function tenantOf(opts: TenantOption): string {
+  const tenant = opts.tenant ?? LOCAL_TENANT;
+  if (typeof tenant !== 'string' || !isValidTenant(tenant)) {
+    throw new SwiftletError('SWIFTLET_ERR_INVALID_INPUT', 'tenant: 1-64 letters, digits, "_" or "-"', {
+      field: 'tenant',
+    });
+  }
+  return tenant;
+}
+
+function sessionNotFound(sessionId: string): SwiftletError {
+  return new SwiftletError('SWIFTLET_ERR_SESSION_NOT_FOUND', `no session ${sessionId}`, { field: 'sessionId' });
 }
 
 function notStarted(sessionId: string, turnId: string): TurnEndEvent {

@@ -36,25 +36,29 @@ export class TurnScheduler {
     return n;
   }
 
-  isBusy(sessionId: string): boolean {
-    return this.#lanes.has(sessionId);
+  isBusy(key: string): boolean {
+    return this.#lanes.has(key);
   }
 
   /**
-   * Reserves a place for a turn on the session; throws SESSION_BUSY when its queue is full. The returned promise
-   * resolves when the turn may run; call `release` exactly once afterwards (or `cancel` if it never ran).
+   * Reserves a place for a turn on the session `key` (its tenant and id; `sessionId` names it in errors); throws
+   * SESSION_BUSY when its queue is full. The returned promise resolves when the turn may run; call `release` exactly
+   * once afterwards (or `cancel` if it never ran).
    */
-  acquire(sessionId: string): {
+  acquire(
+    key: string,
+    sessionId = key,
+  ): {
     ready: Promise<void>;
     /** True once the turn may run (at once, when the session and a global slot were free). */
     started: () => boolean;
     cancel: () => boolean;
     release: () => void;
   } {
-    let lane = this.#lanes.get(sessionId);
+    let lane = this.#lanes.get(key);
     if (!lane) {
       lane = { running: false, queue: [] };
-      this.#lanes.set(sessionId, lane);
+      this.#lanes.set(key, lane);
     } else if (lane.queue.length >= this.maxQueuedPerSession) {
       throw new SwiftletError(
         'SWIFTLET_ERR_SESSION_BUSY',
@@ -89,7 +93,7 @@ export class TurnScheduler {
         // It was at the head of its lane, waiting for a global slot: hand the lane to the next turn.
         const j = this.#ready.indexOf(waiter);
         if (j >= 0) this.#ready.splice(j, 1);
-        this.#advanceLane(sessionId, theLane);
+        this.#advanceLane(key, theLane);
       }
       return true;
     };
@@ -97,18 +101,18 @@ export class TurnScheduler {
       if (released || !started) return;
       released = true;
       this.#active--;
-      this.#advanceLane(sessionId, theLane);
+      this.#advanceLane(key, theLane);
       this.#pump();
     };
     return { ready, started: () => started, cancel, release };
   }
 
-  #advanceLane(sessionId: string, lane: Lane): void {
+  #advanceLane(key: string, lane: Lane): void {
     const next = lane.queue.shift();
     if (next) this.#enqueueReady(next);
     else {
       lane.running = false;
-      this.#lanes.delete(sessionId);
+      this.#lanes.delete(key);
     }
   }
 

@@ -25,6 +25,8 @@ export interface TurnDeps {
 }
 
 export interface TurnSpec {
+  /** The session's key string (tenant and id), as the cache knows it. */
+  key: string;
   sessionId: string;
   turnId: string;
   agentName: string;
@@ -48,6 +50,7 @@ export async function executeTurn(
   events: TurnEvents,
 ): Promise<void> {
   const { sessionId, turnId } = spec;
+  const tenant = rec.info.tenant;
   const history = rec.entries.slice();
   const record = (data: EntryData): void => {
     const entry = stamp(data, turnId, Date.now(), rec.info.lastSeq + 1);
@@ -71,11 +74,12 @@ export async function executeTurn(
     if (rec.isNew) {
       rec.isNew = false;
       p.writer.enqueue({
+        tenant,
         sessionId,
         create: { agent: rec.info.agent, metadata: rec.info.metadata, createdAt: rec.info.createdAt },
         entries: [entry],
       });
-    } else p.writer.enqueue({ sessionId, entries: [entry] });
+    } else p.writer.enqueue({ tenant, sessionId, entries: [entry] });
   };
   const state: SessionState = {
     get: (key) => rec.state?.get(key),
@@ -91,7 +95,7 @@ export async function executeTurn(
   };
 
   const startedAt = performance.now();
-  if (turnStart.hasSubscribers) turnStart.publish({ sessionId, turnId, agent: spec.agentName });
+  if (turnStart.hasSubscribers) turnStart.publish({ tenant, sessionId, turnId, agent: spec.agentName });
   record({ type: 'turn_start', agent: spec.agentName });
   rec.info.openTurn = turnId;
   const pushed = events.push({ type: 'turn-start', turnId, sessionId, agent: spec.agentName });
@@ -131,10 +135,10 @@ export async function executeTurn(
   if (!(p && trimHot(p.cache, rec, spec.historyWindow))) rec.entries = rec.entries.slice();
   if (p?.durable) {
     try {
-      await p.writer.commit(sessionId);
+      await p.writer.commit(rec.info);
     } catch (err) {
       // Not committed, so not acknowledged: the client learns the turn failed; the store stays the truth.
-      p.cache.delete(sessionId);
+      p.cache.delete(spec.key);
       const e = toSwiftletError(err, 'SWIFTLET_ERR_STORE');
       end = {
         ...end,
@@ -144,7 +148,7 @@ export async function executeTurn(
     }
   }
   if (turnEnd.hasSubscribers) {
-    turnEnd.publish({ ...end, agent: spec.agentName, durationMs: performance.now() - startedAt });
+    turnEnd.publish({ ...end, tenant, agent: spec.agentName, durationMs: performance.now() - startedAt });
   }
   events.end(end);
 }

@@ -1,7 +1,14 @@
-import type { Entry, SessionInfo } from '../core/index.js';
+import {
+  ALL_TENANTS,
+  sessionKeyString,
+  type Entry,
+  type SessionInfo,
+  type SessionKey,
+  type TenantScope,
+} from '../core/index.js';
 import { closedError, conflictError, notFoundError } from './errors.js';
-import { afterCursor, decodeCursor, encodeCursor, listLimit } from './cursor.js';
-import { isMessage, planAppend, planPrune, type SessionWrite, type TurnSummary } from './plan.js';
+import { afterCursor, compareListed, decodeCursor, encodeCursor, listLimit } from './cursor.js';
+import { checkTenant, isMessage, planAppend, planPrune, type SessionWrite, type TurnSummary } from './plan.js';
 import type {
   AppendBatch,
   ListFilter,
@@ -20,9 +27,12 @@ interface Session {
   messages: number;
 }
 
+const keyOf = (k: SessionKey): string => sessionKeyString(k.tenant, k.id);
+const inScope = (scope: TenantScope, info: SessionInfo): boolean => scope === ALL_TENANTS || info.tenant === scope;
+
 /**
- * Sessions in a Map, for tests and `driver: memory`. Values are cloned on the way in and out, so callers can never
- * alias stored state, as with the SQL adapters.
+ * Sessions in a Map keyed by (tenant, id), for tests and `driver: memory`. Values are cloned on the way in and out,
+ * so callers can never alias stored state, as with the SQL adapters.
  */
 export class MemoryStore implements SessionStore {
   readonly kind = 'memory';
@@ -38,7 +48,7 @@ export class MemoryStore implements SessionStore {
     const writes = planAppend(batches);
     // Check everything before changing anything: the call is all or nothing.
     for (const w of writes) {
-      const s = sessions.get(w.id);
+      const s = sessions.get(sessionKeyString(w.tenant, w.id));
       if (w.create) {
         if (s) throw conflictError(w.id, 'it already exists');
       } else if (!s) {
@@ -51,10 +61,12 @@ export class MemoryStore implements SessionStore {
   }
 
   #apply(sessions: Map<string, Session>, w: SessionWrite): void {
-    let s = sessions.get(w.id);
+    const key = sessionKeyString(w.tenant, w.id);
+    let s = sessions.get(key);
     if (!s) {
       const c = w.create!;
       const info: SessionInfo = {
+        tenant: w.tenant,
         id: w.id,
         agent: c.agent,
         createdAt: c.createdAt,
@@ -63,7 +75,7 @@ export class MemoryStore implements SessionStore {
         metadata: structuredClone(c.metadata),
       };
       s = { info, entries: [], messages: 0 };
-      sessions.set(w.id, s);
+      sessions.set(key, s);
     }
     for (const e of w.entries) s.entries.push(structuredClone(e));
     s.messages += w.messages;
@@ -73,13 +85,13 @@ export class MemoryStore implements SessionStore {
     else if (w.openTurn === null) delete s.info.openTurn;
   }
 
-  async getSession(sessionId: string): Promise<SessionInfo | undefined> {
-    const s = this.#use().get(sessionId);
+  async getSession(key: SessionKey): Promise<SessionInfo | undefined> {
+    const s = this.#use().get(keyOf(key));
     return s && structuredClone(s.info);
   }
 
-  async load(sessionId: string, options: LoadOptions = {}): Promise<Entry[]> {
-    const s = this.#use().get(sessionId);
+  async load(key: SessionKey, options: LoadOptions = {}): Promise<Entry[]> {
+    const s = this.#use().get(keyOf(key));
     if (!s) return [];
     let from = 0;
     if (options.afterSeq !== undefined) {
@@ -95,13 +107,19 @@ export class MemoryStore implements SessionStore {
     return structuredClone(s.entries.slice(from, to));
   }
 
-  async list(filter: ListFilter = {}): Promise<SessionPage> {
+  async list(scope: TenantScope, filter: ListFilter = {}): Promise<SessionPage> {
     const limit = listLimit(filter.limit);
     const cursor = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor);
+    const all = scope === ALL_TENANTS;
     const rows = [...this.#use().values()]
       .map((s) => s.info)
-      .filter((i) => (filter.agent === undefined || i.agent === filter.agent) && (!cursor || afterCursor(i, cursor)))
-      .sort((a, b) => b.updatedAt - a.updatedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      .filter(
+        (i) =>
+          inScope(scope, i) &&
+          (filter.agent === undefined || i.agent === filter.agent) &&
+          (!cursor || afterCursor(i, cursor, all)),
+      )
+      .sort(compareListed);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
@@ -110,34 +128,54 @@ export class MemoryStore implements SessionStore {
     };
   }
 
-  async delete(sessionId: string): Promise<boolean> {
-    return this.#use().delete(sessionId);
+  async delete(key: SessionKey): Promise<boolean> {
+    return this.#use().delete(keyOf(key));
   }
 
-  async prune(policy: PrunePolicy): Promise<PruneResult> {
+  async move(key: SessionKey, toTenant: string): Promise<boolean> {
+    const sessions = this.#use();
+    checkTenant(toTenant, key.id);
+    const s = sessions.get(keyOf(key));
+    if (!s) return false;
+    if (toTenant === key.tenant) return true;
+    const target = sessionKeyString(toTenant, key.id);
+    if (sessions.has(target)) throw conflictError(key.id, `tenant ${toTenant} already has a session with this id`);
+    if (s.info.openTurn !== undefined) throw conflictError(key.id, 'a turn is open on it');
+    sessions.delete(keyOf(key));
+    s.info.tenant = toTenant;
+    sessions.set(target, s);
+    return true;
+  }
+
+  async prune(scope: TenantScope, policy: PrunePolicy): Promise<PruneResult> {
     const sessions = this.#use();
     const result: PruneResult = { sessionsExpired: 0, entriesDropped: 0 };
     if (policy.ttlMs !== undefined) {
       const cutoff = (policy.now ?? Date.now()) - policy.ttlMs;
-      for (const [id, s] of sessions) {
-        if (s.info.updatedAt < cutoff && s.info.openTurn === undefined) {
-          sessions.delete(id);
+      for (const [key, s] of sessions) {
+        if (inScope(scope, s.info) && s.info.updatedAt < cutoff && s.info.openTurn === undefined) {
+          sessions.delete(key);
           result.sessionsExpired++;
         }
       }
     }
     if (policy.maxMessages !== undefined) {
       for (const s of sessions.values()) {
-        if (s.messages > policy.maxMessages) result.entriesDropped += pruneSession(s, policy.maxMessages);
+        if (inScope(scope, s.info) && s.messages > policy.maxMessages) {
+          result.entriesDropped += pruneSession(s, policy.maxMessages);
+        }
       }
     }
     return result;
   }
 
-  async openTurns(): Promise<OpenTurn[]> {
+  async openTurns(scope: TenantScope): Promise<OpenTurn[]> {
     const out: OpenTurn[] = [];
     for (const s of this.#use().values()) {
-      if (s.info.openTurn !== undefined) out.push({ sessionId: s.info.id, turnId: s.info.openTurn });
+      const { info } = s;
+      if (info.openTurn !== undefined && inScope(scope, info)) {
+        out.push({ tenant: info.tenant, sessionId: info.id, turnId: info.openTurn });
+      }
     }
     return out;
   }

@@ -1,6 +1,6 @@
 // Adapter-independent logic: what an append changes per session, and which turns a prune drops. Every adapter runs
 // the same rules, so the contract suite tests them once per adapter.
-import type { Entry, EntryType, JSONValue } from '../core/index.js';
+import { isValidTenant, sessionKeyString, type Entry, type EntryType, type JSONValue } from '../core/index.js';
 import { conflictError, invalidBatchError } from './errors.js';
 import type { AppendBatch } from './types.js';
 
@@ -14,6 +14,7 @@ export function isMessage(type: EntryType): boolean {
 export const MESSAGE_TYPES_SQL = "('user', 'assistant', 'tool_result')";
 
 export interface SessionWrite {
+  tenant: string;
   id: string;
   create?: { agent: string; metadata: { [key: string]: JSONValue }; createdAt: number };
   /** The session's lastSeq before this append (0 for a new session); the adapter checks it atomically. */
@@ -29,17 +30,20 @@ export interface SessionWrite {
 
 /**
  * Groups batches by session (several batches for one session in one call are concatenated in order) and checks that
- * each session's seqs are contiguous. Sessions come out sorted by id so that concurrent transactions lock rows in one
- * order and cannot deadlock.
+ * each session's seqs are contiguous. Sessions come out sorted by (tenant, id) so that concurrent transactions lock
+ * rows in one order and cannot deadlock.
  */
 export function planAppend(batches: readonly AppendBatch[]): SessionWrite[] {
   const writes = new Map<string, SessionWrite>();
   for (const batch of batches) {
-    let w = writes.get(batch.sessionId);
+    const key = sessionKeyString(batch.tenant, batch.sessionId);
+    let w = writes.get(key);
     if (w === undefined) {
+      checkTenant(batch.tenant, batch.sessionId);
       // Without `create`, the first entry tells which lastSeq the caller saw.
       const expectedSeq = batch.create ? 0 : -1;
       w = {
+        tenant: batch.tenant,
         id: batch.sessionId,
         ...(batch.create ? { create: batch.create } : {}),
         expectedSeq,
@@ -49,7 +53,7 @@ export function planAppend(batches: readonly AppendBatch[]): SessionWrite[] {
         messages: 0,
         entries: [],
       };
-      writes.set(batch.sessionId, w);
+      writes.set(key, w);
     } else if (batch.create) {
       throw conflictError(batch.sessionId, 'it is created twice in one append');
     }
@@ -71,7 +75,11 @@ export function planAppend(batches: readonly AppendBatch[]): SessionWrite[] {
   }
   // A batch with neither entries nor `create` changes nothing.
   const out = [...writes.values()].filter((w) => w.create !== undefined || w.entries.length > 0);
-  return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return out.sort((a, b) => byText(a.tenant, b.tenant) || byText(a.id, b.id));
+}
+
+function byText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export interface TurnSummary {
@@ -110,4 +118,11 @@ export function encodeEntry(entry: Entry): { type: EntryType; turnId: string; at
 
 export function decodeEntry(seq: number, turnId: string, type: string, at: number, payload: object): Entry {
   return { ...payload, type, turnId, at, seq } as Entry;
+}
+
+/** Refuses a name that is not a tenant's (a store never holds one, so no key string can be ambiguous). */
+export function checkTenant(tenant: string, sessionId: string): void {
+  if (!isValidTenant(tenant)) {
+    throw invalidBatchError(sessionId, `tenant ${JSON.stringify(tenant)} is not a tenant name`);
+  }
 }

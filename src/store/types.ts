@@ -1,6 +1,8 @@
-import type { Entry, JSONValue, SessionInfo } from '../core/index.js';
+import type { Entry, JSONValue, SessionInfo, SessionKey, TenantScope } from '../core/index.js';
 
 export interface AppendBatch {
+  /** The tenant owning the session: `(tenant, sessionId)` names it. */
+  tenant: string;
   sessionId: string;
   /** Present on the batch that creates the session (its first entries). */
   create?: { agent: string; metadata: { [key: string]: JSONValue }; createdAt: number };
@@ -49,6 +51,7 @@ export interface PruneResult {
 }
 
 export interface OpenTurn {
+  tenant: string;
   sessionId: string;
   turnId: string;
 }
@@ -56,6 +59,9 @@ export interface OpenTurn {
 /**
  * Where sessions live. Adapters: memory, sqlite, postgres; all pass test/store/contract.ts.
  * Every method may throw SwiftletError `SWIFTLET_ERR_STORE` (retryable) or `SWIFTLET_ERR_STORE_SCHEMA`.
+ *
+ * Every call names its tenant: a session is reached by its key `(tenant, id)`, a listing or a sweep by a scope (one
+ * tenant, or ALL_TENANTS for operator paths). There is no call that reaches a session without its tenant.
  */
 export interface SessionStore {
   readonly kind: 'memory' | 'sqlite' | 'postgres';
@@ -63,14 +69,20 @@ export interface SessionStore {
   init(): Promise<void>;
   /** Appends every batch in one transaction: all or nothing. Maintains sessions' lastSeq, updatedAt and openTurn. */
   append(batches: readonly AppendBatch[]): Promise<void>;
-  getSession(sessionId: string): Promise<SessionInfo | undefined>;
-  load(sessionId: string, options?: LoadOptions): Promise<Entry[]>;
-  list(filter?: ListFilter): Promise<SessionPage>;
+  getSession(key: SessionKey): Promise<SessionInfo | undefined>;
+  load(key: SessionKey, options?: LoadOptions): Promise<Entry[]>;
+  /** Newest first. Across ALL_TENANTS, sessions of several tenants sharing a time and an id sort by tenant. */
+  list(scope: TenantScope, filter?: ListFilter): Promise<SessionPage>;
   /** Returns false when there was no such session. */
-  delete(sessionId: string): Promise<boolean>;
-  prune(policy: PrunePolicy): Promise<PruneResult>;
+  delete(key: SessionKey): Promise<boolean>;
+  /**
+   * Gives a session (with its whole log) to another tenant, keeping its id. False when there was no such session;
+   * throws a conflict when the target tenant already has a session with that id, or a turn is open on it.
+   */
+  move(key: SessionKey, toTenant: string): Promise<boolean>;
+  prune(scope: TenantScope, policy: PrunePolicy): Promise<PruneResult>;
   /** Turns that started and never ended (their process died): input to recovery at start-up. */
-  openTurns(): Promise<OpenTurn[]>;
+  openTurns(scope: TenantScope): Promise<OpenTurn[]>;
   /** True when the database answers (for readiness checks). */
   ping(): Promise<boolean>;
   close(): Promise<void>;

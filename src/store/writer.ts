@@ -1,6 +1,6 @@
 import { channel } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
-import { CHANNELS, SwiftletError } from '../core/index.js';
+import { CHANNELS, SwiftletError, sessionKeyString, type SessionKey } from '../core/index.js';
 import type { AppendBatch, SessionStore } from './types.js';
 
 /** Published after every flush, only when someone listens. */
@@ -40,7 +40,8 @@ export interface GroupCommitStats {
 interface Waiter {
   /** Resolves once every batch numbered below this has been flushed. */
   target: number;
-  sessionId: string | undefined;
+  /** The session waited on (its key string), or undefined for everything. */
+  session: string | undefined;
   error: unknown;
   resolve: () => void;
   reject: (err: unknown) => void;
@@ -96,13 +97,14 @@ export class GroupCommitWriter {
 
   /**
    * Resolves when everything enqueued before the call is committed; rejects with the store's error if a flush it
-   * waited for failed. With `sessionId`, only a failure of that session's entries rejects: when a flush fails on one
+   * waited for failed. With `session`, only a failure of that session's entries rejects: when a flush fails on one
    * session's conflict, the other sessions of that flush are committed on their own.
    */
-  commit(sessionId?: string): Promise<void> {
+  commit(session?: SessionKey): Promise<void> {
     if (this.#flushed === this.#enqueued) return Promise.resolve();
+    const key = session === undefined ? undefined : sessionKeyString(session.tenant, session.id);
     return new Promise((resolve, reject) => {
-      this.#waiters.push({ target: this.#enqueued, sessionId, error: undefined, resolve, reject });
+      this.#waiters.push({ target: this.#enqueued, session: key, error: undefined, resolve, reject });
       this.#kick();
     });
   }
@@ -187,7 +189,7 @@ export class GroupCommitWriter {
     const failed = new Map<string, unknown>();
     const retryable = !SwiftletError.isInstance(err) || err.retryable;
     if (batches.length === 1 || retryable) {
-      for (const b of batches) failed.set(b.sessionId, err);
+      for (const b of batches) failed.set(sessionKeyString(b.tenant, b.sessionId), err);
       return failed;
     }
     for (const b of batches) {
@@ -195,7 +197,7 @@ export class GroupCommitWriter {
         this.#stats.transactions++;
         await this.#store.append([b]);
       } catch (e) {
-        failed.set(b.sessionId, e);
+        failed.set(sessionKeyString(b.tenant, b.sessionId), e);
       }
     }
     return failed;
@@ -205,8 +207,8 @@ export class GroupCommitWriter {
     const keep: Waiter[] = [];
     for (const w of this.#waiters) {
       if (failed && w.target > start && w.error === undefined) {
-        if (w.sessionId === undefined) w.error = failed.values().next().value;
-        else if (failed.has(w.sessionId)) w.error = failed.get(w.sessionId);
+        if (w.session === undefined) w.error = failed.values().next().value;
+        else if (failed.has(w.session)) w.error = failed.get(w.session);
       }
       if (w.target > this.#flushed) keep.push(w);
       else if (w.error === undefined) w.resolve();
@@ -220,8 +222,9 @@ export class GroupCommitWriter {
 function mergeBySession(batches: AppendBatch[]): AppendBatch[] {
   const bySession = new Map<string, AppendBatch>();
   for (const b of batches) {
-    const prev = bySession.get(b.sessionId);
-    if (!prev) bySession.set(b.sessionId, { ...b, entries: b.entries.slice() });
+    const key = sessionKeyString(b.tenant, b.sessionId);
+    const prev = bySession.get(key);
+    if (!prev) bySession.set(key, { ...b, entries: b.entries.slice() });
     else {
       prev.entries.push(...b.entries);
       if (!prev.create && b.create) prev.create = b.create;

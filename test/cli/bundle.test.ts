@@ -79,7 +79,7 @@ logging: { level: warn }
 
   const metrics = await request(url + '/metrics');
   assert.equal(metrics.statusCode, 200);
-  assert.match(await metrics.body.text(), /swiftlet_turns_total\{agent="assistant",outcome="final"\} 2/);
+  assert.match(await metrics.body.text(), /swiftlet_turns_total\{agent="assistant",tenant="local",outcome="final"\} 2/);
 
   const ws = new WebSocket(url.replace('http', 'ws') + '/v1/ws');
   const outcome = await new Promise<string>((resolve, reject) => {

@@ -104,6 +104,53 @@ describe('cli', () => {
     assert.equal(del2.code, 2);
   });
 
+  test('tenants: run --tenant; sessions list shows every tenant; show, delete and move take --tenant', async (t) => {
+    mock.reset();
+    mock.configure({ script: [] });
+    const dir = tempDir(t);
+    const config = writeConfig(dir, mock.url);
+    for (const tenant of [undefined, 'acme']) {
+      const r = await runCli(['run', '--config', config, '-s', 'same-id', ...(tenant ? ['-t', tenant] : []), 'hi']);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    const list = await runCli(['sessions', 'list', '--config', config]);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /^acme\s+same-id\s/m);
+    assert.match(list.stdout, /^local\s+same-id\s/m);
+    const one = await runCli(['sessions', 'list', '--tenant', 'acme', '--config', config, '--json']);
+    assert.deepEqual(
+      (JSON.parse(one.stdout) as { sessions: { tenant: string }[] }).sessions.map((x) => x.tenant),
+      ['acme'],
+    );
+    assert.equal((await runCli(['sessions', 'show', 'same-id', '--tenant', 'acme', '--config', config])).code, 0);
+    const nowhere = await runCli(['sessions', 'show', 'same-id', '--tenant', 'nobody', '--config', config]);
+    assert.equal(nowhere.code, 2);
+    assert.match(nowhere.stderr, /no session same-id in tenant nobody/);
+
+    // Moving onto a taken id is refused; to a free tenant it goes, log and all.
+    const taken = await runCli(['sessions', 'move', 'same-id', '--to', 'acme', '--config', config]);
+    assert.equal(taken.code, 1, taken.stdout);
+    assert.match(taken.stderr, /tenant acme already has a session/);
+    const moved = await runCli(['sessions', 'move', 'same-id', '--to', 'globex', '--config', config]);
+    assert.equal(moved.code, 0, moved.stderr);
+    assert.match(moved.stdout, /moved same-id from tenant local to tenant globex/);
+    const show = await runCli(['sessions', 'show', 'same-id', '--tenant', 'globex', '--config', config]);
+    assert.match(show.stdout, /you: hi/);
+    assert.equal((await runCli(['sessions', 'show', 'same-id', '--config', config])).code, 2);
+    const bad = await runCli(['sessions', 'move', 'same-id', '--config', config]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--to <tenant>/);
+    assert.equal((await runCli(['run', '--config', config, '-t', 'no/slash', 'hi'])).code, 2);
+
+    const del = await runCli(['sessions', 'delete', 'same-id', '--tenant', 'acme', '--config', config]);
+    assert.equal(del.code, 0, del.stderr);
+    const left = await runCli(['sessions', 'list', '--config', config, '--json']);
+    assert.deepEqual(
+      (JSON.parse(left.stdout) as { sessions: { tenant: string }[] }).sessions.map((x) => x.tenant),
+      ['globex'],
+    );
+  });
+
   test('run exit codes: failed 1, max steps 3, bad config 2, no prompt 2, --json events', async (t) => {
     const dir = tempDir(t);
     const config = writeConfig(dir, mock.url);

@@ -36,13 +36,15 @@ describe('server and logging', () => {
       {
         name: 'alice',
         sha256: sha('alice-key-0123456789'),
+        tenant: 'alice',
+        admin: false,
         agents: ['a'],
         ratePerSec: 2.5,
         burst: 3,
         maxConcurrentTurns: 3,
       },
-      { name: 'bob', sha256: hash },
-      { name: 'carol', sha256: sha('carol-key-0123456789'), ratePerSec: 0.2, burst: 7 },
+      { name: 'bob', sha256: hash, tenant: 'bob', admin: false },
+      { name: 'carol', sha256: sha('carol-key-0123456789'), tenant: 'carol', admin: false, ratePerSec: 0.2, burst: 7 },
     ]);
     assert.doesNotMatch(JSON.stringify(config), /alice-key|carol-key/);
     assert.ok(Object.isFrozen(config.server.apiKeys[0]!.agents));
@@ -56,11 +58,14 @@ describe('server and logging', () => {
     const env = { SWIFTLET_API_KEYS: ' first-key-0123456789 ,, second-key-0123456789' };
     const yaml = HEAD + 'server:\n  apiKeys: [{ name: app, key: app-key-0123456789, agents: [b] }]\n';
     const expected = [
-      { name: 'env-1', sha256: sha('first-key-0123456789') },
-      { name: 'env-2', sha256: sha('second-key-0123456789') },
+      { name: 'env-1', sha256: sha('first-key-0123456789'), tenant: 'env-1', admin: false },
+      { name: 'env-2', sha256: sha('second-key-0123456789'), tenant: 'env-2', admin: false },
     ];
     const fromFile = parseConfig(yaml, { env }).config.server.apiKeys;
-    assert.deepEqual(fromFile, [{ name: 'app', sha256: sha('app-key-0123456789'), agents: ['b'] }, ...expected]);
+    assert.deepEqual(fromFile, [
+      { name: 'app', sha256: sha('app-key-0123456789'), tenant: 'app', admin: false, agents: ['b'] },
+      ...expected,
+    ]);
     const cwd = tempDir(t, 'swiftlet-config-server-');
     assert.deepEqual((await loadConfig({ cwd, env })).config.server.apiKeys, expected);
     assert.deepEqual(defaultConfig(env, { cwd }).config.server.apiKeys, expected);
@@ -105,6 +110,8 @@ describe('server and logging', () => {
       {
         name: 'support-app',
         sha256: sha('swiftlet-example-key-do-not-deploy'),
+        tenant: 'acme',
+        admin: false,
         agents: ['support'],
         ratePerSec: 5,
         burst: 20,
@@ -113,6 +120,8 @@ describe('server and logging', () => {
       {
         name: 'planner-batch',
         sha256: '02806543dafa33f0e1f2f93ed508f7c1d19df0fcc935cb58c764b6753370b77b',
+        tenant: 'planner-batch',
+        admin: false,
         agents: ['planner'],
       },
     ]);

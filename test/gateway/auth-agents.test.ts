@@ -9,7 +9,7 @@ const LIMITED = 'limited-key-0123456789';
 const FULL = 'full-key-0123456789abc';
 const OTHER_AGENT = '  other:\n    model: mock/mock-model\n';
 
-async function call(url: string, method: 'GET' | 'POST', path: string, key: string, body?: unknown) {
+async function call(url: string, method: 'GET' | 'POST' | 'DELETE', path: string, key: string, body?: unknown) {
   const res = await request(url + path, {
     method,
     headers: {
@@ -29,8 +29,8 @@ describe('agent allow lists', () => {
       keys: { limited: { key: LIMITED, agents: ['assistant'] }, full: FULL },
     });
     const ctx = gateway.context;
-    const limited = { key: ctx.options.apiKeys.find((k) => k.name === 'limited')! };
-    const full = { key: ctx.options.apiKeys.find((k) => k.name === 'full')! };
+    const limited = { key: ctx.options.apiKeys.find((k) => k.name === 'limited')!, tenant: 'limited', admin: false };
+    const full = { key: ctx.options.apiKeys.find((k) => k.name === 'full')!, tenant: 'full', admin: false };
     const forbidden = (err: unknown) => SwiftletError.isInstance(err) && err.code === 'SWIFTLET_ERR_FORBIDDEN';
     assert.throws(() => ctx.admitTurn(limited, 'other'), forbidden);
     assert.throws(() => ctx.checkAgent(limited, 'other'), forbidden);
@@ -40,29 +40,60 @@ describe('agent allow lists', () => {
     ctx.admitTurn(full, 'other')();
   });
 
-  test("403 on another agent's turns, sessions and chat completions; the allowed agent works", async (t) => {
+  test("within a tenant: naming another agent is 403; another agent's session answers as an unknown one", async (t) => {
     const { url, mock } = await startTestGateway(t, {
       config: { agentExtra: OTHER_AGENT },
-      keys: { limited: { key: LIMITED, agents: ['assistant'] }, full: FULL },
+      keys: {
+        limited: { key: LIMITED, tenant: 'team', agents: ['assistant'] },
+        full: { key: FULL, tenant: 'team' },
+      },
     });
     const created = await call(url, 'POST', '/v1/sessions', FULL, { agent: 'other' });
     assert.equal(created.status, 201);
     const id = String(created.json.id);
+    const done = await call(url, 'POST', `/v1/sessions/${id}/turns`, FULL, { input: 'first' });
+    assert.equal(done.status, 200);
     const before = mock.requestCount;
 
-    const refused = [
-      await call(url, 'POST', `/v1/sessions/${id}/turns`, LIMITED, { input: 'hello' }),
-      await call(url, 'GET', `/v1/sessions/${id}`, LIMITED),
+    const forbidden = [
       await call(url, 'POST', '/v1/sessions', LIMITED, { agent: 'other' }),
       await call(url, 'POST', '/v1/chat/completions', LIMITED, {
         model: 'other',
         messages: [{ role: 'user', content: 'hello' }],
       }),
     ];
-    for (const r of refused) {
+    for (const r of forbidden) {
       assert.equal(r.status, 403, JSON.stringify(r.json));
       assert.equal(r.json.error?.code, 'SWIFTLET_ERR_FORBIDDEN');
     }
+    // Every route naming the session answers exactly as for an id that does not exist.
+    for (const [method, path, body] of [
+      ['POST', `/v1/sessions/{id}/turns`, { input: 'hello' }],
+      ['GET', `/v1/sessions/{id}`, undefined],
+      ['GET', `/v1/sessions/{id}/messages`, undefined],
+      ['POST', `/v1/sessions/{id}/interrupt`, {}],
+    ] as const) {
+      const theirs = await call(url, method, path.replace('{id}', id), LIMITED, body);
+      const unknown = await call(url, method, path.replace('{id}', id.replace('ses_', 'ses_x')), LIMITED, body);
+      assert.equal(theirs.status, 404, `${method} ${path}`);
+      assert.deepEqual(theirs.json, {
+        ...unknown.json,
+        error: { ...unknown.json.error!, message: `no session ${id}` },
+      });
+    }
+    // A client-chosen id that another agent's session holds: 404, not a 409 naming that agent.
+    const viaHeader = await request(url + '/v1/chat/completions', {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${LIMITED}`,
+        'content-type': 'application/json',
+        'x-swiftlet-session': id,
+      },
+      body: JSON.stringify({ model: 'assistant', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    const viaHeaderText = await viaHeader.body.text();
+    assert.equal(viaHeader.statusCode, 404, viaHeaderText);
+    assert.doesNotMatch(viaHeaderText, /other/);
     assert.equal(mock.requestCount, before, 'no refused turn reached the model');
 
     const mine = await call(url, 'POST', '/v1/sessions', LIMITED, {});

@@ -91,11 +91,11 @@ describe('isLoopback', () => {
 describe('createAuthenticate', () => {
   const options = (keys: { name: string; key: string }[]) => ({
     ...DEFAULT_SERVER_OPTIONS,
-    apiKeys: keys.map((k) => ({ name: k.name, sha256: sha256Hex(k.key) })),
+    apiKeys: keys.map((k) => ({ name: k.name, sha256: sha256Hex(k.key), tenant: k.name })),
   });
 
   test('no keys: everyone is let in, with no key', () => {
-    assert.deepEqual(createAuthenticate(options([]))(fakeReq()), { key: null });
+    assert.deepEqual(createAuthenticate(options([]))(fakeReq()), { key: null, tenant: 'local', admin: false });
   });
 
   test('finds the right key among several; anything else is UNAUTHORIZED', () => {
@@ -121,7 +121,7 @@ describe('createAuthenticate', () => {
 
   test('a malformed hash is refused at start, not on every request', () => {
     assert.throws(
-      () => createAuthenticate({ ...DEFAULT_SERVER_OPTIONS, apiKeys: [{ name: 'x', sha256: 'abc' }] }),
+      () => createAuthenticate({ ...DEFAULT_SERVER_OPTIONS, apiKeys: [{ name: 'x', sha256: 'abc', tenant: 'x' }] }),
       (err: unknown) => SwiftletError.isInstance(err) && err.code === 'SWIFTLET_ERR_CONFIG_INVALID',
     );
   });

@@ -4,7 +4,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
 import { createAdmission, createAuthenticate, sha256Hex } from '../../src/gateway/auth.js';
-import { DEFAULT_SERVER_OPTIONS, type Caller } from '../../src/gateway/index.js';
+import { DEFAULT_SERVER_OPTIONS, LOCAL_CALLER, type Caller } from '../../src/gateway/index.js';
 import { SwiftletError } from '../../src/core/index.js';
 import { startTestGateway } from '../helpers/gateway.js';
 
@@ -62,8 +62,8 @@ describe('rate limit per key', () => {
     const options = {
       ...DEFAULT_SERVER_OPTIONS,
       apiKeys: [
-        { name: 'a', sha256: sha256Hex(KA), ratePerSec: 2, burst: 3 },
-        { name: 'b', sha256: sha256Hex(KB) },
+        { name: 'a', sha256: sha256Hex(KA), tenant: 'a', ratePerSec: 2, burst: 3 },
+        { name: 'b', sha256: sha256Hex(KB), tenant: 'b' },
       ],
     };
     const auth = createAuthenticate(options, () => now);
@@ -107,7 +107,7 @@ describe('concurrent turns', () => {
       server: { maxConcurrentTurns: 2 },
       keys: { a: KA, b: KB },
     });
-    const [s1, s2, s3] = [await session(url, KA), await session(url, KA), await session(url, KB)];
+    const [s1, s2, s3] = [await session(url, KA), await session(url, KB), await session(url, KB)];
     const held = [turn(url, KA, s1), turn(url, KB, s2)];
     await mock.waitFor(() => mock.requestCount >= 2);
     assert429(await turn(url, KB, s3), 'SWIFTLET_ERR_OVERLOADED', /server\.maxConcurrentTurns: 2/);
@@ -115,7 +115,7 @@ describe('concurrent turns', () => {
 
     assert.equal((await call(url, 'POST', `/v1/sessions/${s1}/interrupt`, KA)).status, 200);
     assert.equal((await held[0]!).status, 200);
-    const caller: Caller = { key: null };
+    const caller: Caller = LOCAL_CALLER;
     await until('a free slot', () => {
       try {
         gateway.context.admitTurn(caller, 'assistant')();
@@ -187,17 +187,21 @@ describe('session queue', () => {
 describe('createAdmission', () => {
   test('counts turns globally and per key; a release is idempotent', () => {
     const admission = createAdmission({ ...DEFAULT_SERVER_OPTIONS, maxConcurrentTurns: 3 });
-    const a: Caller = { key: { name: 'a', sha256: sha256Hex(KA), maxConcurrentTurns: 2 } };
+    const a: Caller = {
+      key: { name: 'a', sha256: sha256Hex(KA), tenant: 'a', maxConcurrentTurns: 2 },
+      tenant: 'a',
+      admin: false,
+    };
     const overloaded = /SWIFTLET_ERR_OVERLOADED|turns in flight/;
     const r1 = admission.admit(a, 'x');
     const r2 = admission.admit(a, 'x');
     assert.throws(() => admission.admit(a, 'x'), overloaded);
-    const r3 = admission.admit({ key: null }, 'x');
-    assert.throws(() => admission.admit({ key: null }, 'x'), /server\.maxConcurrentTurns: 3/);
+    const r3 = admission.admit(LOCAL_CALLER, 'x');
+    assert.throws(() => admission.admit(LOCAL_CALLER, 'x'), /server\.maxConcurrentTurns: 3/);
     r1();
     r1();
-    const r4 = admission.admit({ key: null }, 'x');
-    assert.throws(() => admission.admit({ key: null }, 'x'), overloaded, 'a second release frees nothing');
+    const r4 = admission.admit(LOCAL_CALLER, 'x');
+    assert.throws(() => admission.admit(LOCAL_CALLER, 'x'), overloaded, 'a second release frees nothing');
     r3();
     r4();
     admission.admit(a, 'x');

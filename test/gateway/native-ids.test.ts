@@ -132,7 +132,7 @@ test('a last step that failed before any reply ends the turn with empty text on 
 });
 
 test('LiveTurn: text merges per step; readers resume mid-text; follow ends at turn-end', async () => {
-  const turn = new LiveTurn(S, T);
+  const turn = new LiveTurn('local', S, T);
   const ids = new EventIdAssigner();
   const noLog = async (): Promise<Entry[]> => assert.fail('the log is not needed');
   const ac = new AbortController();
@@ -165,7 +165,7 @@ test('LiveTurn: bounded; events dropped from memory come back from the log', asy
     { type: 'assistant', text: 'calling', toolCalls: calls },
     ...results,
   ]);
-  const turn = new LiveTurn(S, T);
+  const turn = new LiveTurn('local', S, T);
   const all = rebuildTurn(turnLog, S);
   for (const e of all) turn.add([e]);
   assert.ok(turn.bytes <= MAX_BUFFER_BYTES, `${turn.bytes} bytes buffered`);
@@ -183,7 +183,7 @@ test('LiveTurn: bounded; events dropped from memory come back from the log', asy
 });
 
 test('LiveTurn: a reader that aborts stops waiting', async () => {
-  const turn = new LiveTurn(S, T);
+  const turn = new LiveTurn('local', S, T);
   turn.add(new EventIdAssigner().next(live[0]!));
   const ac = new AbortController();
   const seen: SeqEvent[] = [];

@@ -193,7 +193,7 @@ test('agents: list and get; an API key limited to some agents sees only those', 
   assert.equal(forbidden.status, 403);
   assert.equal(forbidden.body.error.field, 'agent');
   const other = (await call(url, 'POST', '/v1/sessions', { key: admin, body: { agent: 'assistant' } })).body.id;
-  assert.equal((await call(url, 'GET', `/v1/sessions/${other}`, { key: limited })).status, 403);
+  assert.equal((await call(url, 'GET', `/v1/sessions/${other}`, { key: limited })).status, 404);
   const listed = await call(url, 'GET', '/v1/sessions', { key: limited });
   assert.deepEqual(
     listed.body.sessions.map((s: { id: string }) => s.id),

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startMockLlm } from '../../src/model/index.js';
+import { ALL_TENANTS } from '../../src/core/index.js';
 import { SqliteStore } from '../../src/store/index.js';
 import { tempDir } from '../helpers/runtime.js';
 import { call, startServe, waitUntil, type JsonReply } from './native-support.js';
@@ -64,11 +65,11 @@ logging: { level: warn }
   const store = new SqliteStore({ path: dbPath });
   await store.init();
   t.after(() => store.close());
-  assert.deepEqual(await store.openTurns(), [], 'no turn is left open');
+  assert.deepEqual(await store.openTurns(ALL_TENANTS), [], 'no turn is left open');
   let completed = 0;
   let interrupted = 0;
   for (let i = 0; i < TURNS; i++) {
-    const ends = (await store.load(ids[i]!)).filter((e) => e.type === 'turn_end');
+    const ends = (await store.load({ tenant: 'local', id: ids[i]! })).filter((e) => e.type === 'turn_end');
     assert.equal(ends.length, 1, `session ${i} has its one turn recorded`);
     const stored = ends[0]!.type === 'turn_end' ? ends[0]!.outcome : undefined;
     const reply = settled[i]!;

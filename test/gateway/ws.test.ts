@@ -162,7 +162,7 @@ test('bad messages get error frames and the socket stays open', async (t) => {
 });
 
 test('refused turns: FORBIDDEN, OVERLOADED and SESSION_BUSY as error frames', async (t) => {
-  const { url } = await startTestGateway(t, {
+  const { url, mock } = await startTestGateway(t, {
     keys: { limited: { key: 'k1', agents: ['other'] }, full: 'k2' },
     server: { maxConcurrentTurns: 3 },
     config: { limits: '{ maxQueuedTurnsPerSession: 1 }' },
@@ -202,10 +202,15 @@ test('refused turns: FORBIDDEN, OVERLOADED and SESSION_BUSY as error frames', as
   assert.equal((await c.turnEnd('run')).event.outcome, 'interrupted');
   assert.equal((await c.turnEnd('fill')).event.outcome, 'interrupted');
   assert.equal((await c.turnEnd('wait')).event.outcome, 'final');
-  // A key limited to other agents may not interrupt this agent's sessions.
+  // Another tenant's key cannot reach this session: its interrupt answers as for an unknown session.
+  mock.injectFault({ kind: 'stall', afterTokens: 1 });
+  c.send({ type: 'turn', id: 'run2', sessionId: 'ws-busy', input: 'stalls' });
+  await c.waitFor(isEvent('run2', 'text-delta'));
   limited.send({ type: 'interrupt', id: 'li', sessionId: 'ws-busy' });
   const denied = await limited.waitFor((f) => f.id === 'li');
-  assert.equal(denied.type === 'error' && denied.error.code, 'SWIFTLET_ERR_FORBIDDEN');
+  assert.deepEqual(denied, { type: 'interrupt-result', id: 'li', sessionId: 'ws-busy', interrupted: false });
+  c.send({ type: 'interrupt', sessionId: 'ws-busy' });
+  assert.equal((await c.turnEnd('run2')).event.outcome, 'interrupted', 'the owner could still interrupt it');
   c.send({ type: 'turn', id: 'later', sessionId: 'ws-other', input: 'room now' });
   assert.equal((await c.turnEnd('later')).event.outcome, 'final');
 });

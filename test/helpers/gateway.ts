@@ -22,21 +22,36 @@ export async function startTestGateway(
     server?: Partial<ServerOptions>;
     config?: Omit<TestConfigOptions, 'mockUrl'>;
     mock?: MockLlmOptions;
+    /** A `/metrics` exposition (the gateway serves the route only when given one). */
+    metrics?: () => Promise<{ contentType: string; body: string }>;
     /** Plain API keys: name → key (hashed here as the config would). */
-    keys?: Record<string, string | { key: string; agents?: string[]; ratePerSec?: number; burst?: number; maxConcurrentTurns?: number }>;
+    keys?: Record<
+      string,
+      | string
+      | {
+          key: string;
+          tenant?: string;
+          admin?: boolean;
+          agents?: string[];
+          ratePerSec?: number;
+          burst?: number;
+          maxConcurrentTurns?: number;
+        }
+    >;
   } = {},
 ): Promise<TestGateway> {
   const mock = await startMockLlm(opts.mock ?? {});
   const runtime = await createRuntime({ config: testConfig({ mockUrl: mock.url, ...opts.config }) });
   const apiKeys = Object.entries(opts.keys ?? {}).map(([name, v]) => {
     const spec = typeof v === 'string' ? { key: v } : v;
-    const { key, ...rest } = spec;
-    return { name, sha256: sha256Hex(key), ...rest };
+    const { key, tenant, ...rest } = spec;
+    return { name, sha256: sha256Hex(key), tenant: tenant ?? name, ...rest };
   });
   const gateway = await startGateway(
     runtime,
     { ...DEFAULT_SERVER_OPTIONS, port: 0, apiKeys, ...opts.server },
     pino({ level: process.env.SWIFTLET_TEST_LOG ?? 'silent' }),
+    opts.metrics ? { metrics: opts.metrics } : {},
   );
   t.after(async () => {
     await gateway.close({ drainMs: 0 });

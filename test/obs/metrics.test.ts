@@ -76,11 +76,11 @@ describe('metrics from real turns', () => {
     // A turn's result arrives just before its scheduler slot is released.
     await until(() => rt.stats.activeTurns === 0, 'the last turn slot to be released');
     const m = await scrape(obs);
-    const a = { agent: 'assistant' };
+    const a = { agent: 'assistant', tenant: 'local' };
     assert.equal(m.types.get('swiftlet_turns_total'), 'counter');
     assert.equal(value(m, 'swiftlet_turns_total', { ...a, outcome: 'final' }), 1);
     assert.equal(value(m, 'swiftlet_turns_total', { ...a, outcome: 'failed' }), 2);
-    assert.equal(histogram(m, 'swiftlet_turn_duration_seconds', a).count, 3);
+    assert.equal(histogram(m, 'swiftlet_turn_duration_seconds', { agent: 'assistant' }).count, 3);
 
     const usage = (k: 'inputTokens' | 'outputTokens'): number => results.reduce((n, r) => n + r.usage[k], 0);
     assert.ok(usage('inputTokens') > 0);
@@ -108,7 +108,7 @@ describe('metrics from real turns', () => {
     assert.equal(histogram(m, 'swiftlet_tool_duration_seconds', { tool: 'current_time' }).count, 1);
 
     let stored = 0;
-    for (const id of ['tools', 'broken', 'slow']) stored += (await rt.store.load(id)).length;
+    for (const id of ['tools', 'broken', 'slow']) stored += (await rt.store.load({ tenant: 'local', id: id })).length;
     const entries = histogram(m, 'swiftlet_store_commit_entries');
     assert.equal(entries.sum, stored);
     assert.ok(histogram(m, 'swiftlet_store_commit_sessions').sum >= 3);
@@ -159,7 +159,10 @@ describe('metrics from real turns', () => {
     assert.equal(value(afterwards, 'swiftlet_turns_active'), 0);
     assert.equal(value(afterwards, 'swiftlet_turns_queued'), 0);
     assert.equal(value(afterwards, 'swiftlet_model_requests_in_flight', { provider: 'mock' }), 0);
-    assert.equal(value(afterwards, 'swiftlet_turns_total', { agent: 'assistant', outcome: 'interrupted' }), 1);
+    assert.equal(
+      value(afterwards, 'swiftlet_turns_total', { agent: 'assistant', tenant: 'local', outcome: 'interrupted' }),
+      1,
+    );
     assert.equal(
       value(afterwards, 'swiftlet_model_errors_total', {
         provider: 'mock',
@@ -188,6 +191,7 @@ describe('metrics from real turns', () => {
 
     assert.equal((await rt.run({ sessionId: 'c2', input: 'time?' }).result).outcome, 'final');
     channel(CHANNELS.turnEnd).publish({
+      tenant: 'local',
       turnId: 'x',
       sessionId: 'x',
       agent: 'assistant',
@@ -203,13 +207,13 @@ describe('metrics from real turns', () => {
         .map((s) => [s.name, s.labels, s.value]);
     assert.ok(counted(before).length > 0);
     assert.deepEqual(counted(afterClose), counted(before));
-    assert.equal(value(before, 'swiftlet_turns_total', { agent: 'assistant', outcome: 'final' }), 1);
+    assert.equal(value(before, 'swiftlet_turns_total', { agent: 'assistant', tenant: 'local', outcome: 'final' }), 1);
   });
 });
 
 describe('metrics from published messages', () => {
   test('without a stats source the runtime gauges are left out; failures are labelled', async (t) => {
-    const obs = startObservability();
+    const obs = startObservability({ tenants: ['acme'] });
     t.after(() => obs.close());
     channel(CHANNELS.storeCommit).publish({ batches: 2, entries: 7, durationMs: 3, error: new Error('disk full') });
     channel(CHANNELS.modelResponse).publish({
@@ -219,7 +223,21 @@ describe('metrics from published messages', () => {
       attempt: 0,
       error: { code: 'SWIFTLET_ERR_MODEL_CONNECT' },
     });
+    // The tenant label takes only configured names (and local): any other tenant counts as _other.
+    for (const tenant of ['acme', 'made-up-1', 'made-up-2']) {
+      channel(CHANNELS.turnEnd).publish({
+        tenant,
+        turnId: 'x',
+        sessionId: 's',
+        agent: 'b',
+        outcome: 'final',
+        usage: { inputTokens: 2, outputTokens: 1 },
+        steps: 1,
+        durationMs: 1,
+      });
+    }
     channel(CHANNELS.turnEnd).publish({
+      tenant: 'local',
       turnId: 'early',
       sessionId: 's',
       agent: 'a',
@@ -245,7 +263,11 @@ describe('metrics from published messages', () => {
     });
     // The in-flight gauge never goes below zero for an attempt whose request it did not see.
     assert.equal(value(m, 'swiftlet_model_requests_in_flight', { provider: 'p' }), 0);
-    assert.equal(value(m, 'swiftlet_turns_total', { agent: 'a', outcome: 'interrupted' }), 1);
+    assert.equal(value(m, 'swiftlet_turns_total', { agent: 'a', tenant: 'local', outcome: 'interrupted' }), 1);
+    assert.equal(value(m, 'swiftlet_turns_total', { agent: 'b', tenant: 'acme', outcome: 'final' }), 1);
+    assert.equal(value(m, 'swiftlet_turns_total', { agent: 'b', tenant: '_other', outcome: 'final' }), 2);
+    assert.equal(value(m, 'swiftlet_model_tokens_total', { agent: 'b', tenant: '_other', type: 'input' }), 4);
+    assert.equal(m.samples.filter((x) => x.labels.tenant?.startsWith('made-up')).length, 0);
     assert.deepEqual(histogram(m, 'swiftlet_turn_duration_seconds', { agent: 'a' }), { count: 1, sum: 0.25 });
   });
 

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { startMockLlm, type MockLlm } from '../../src/model/index.js';
 import { openStore, type SessionStore } from '../../src/store/index.js';
 import { recoverOpenTurns } from '../../src/runtime/index.js';
-import type { Entry } from '../../src/core/index.js';
+import { ALL_TENANTS, type Entry } from '../../src/core/index.js';
 import { tempDir } from '../helpers/runtime.js';
 import { requirePostgres } from '../helpers/services.js';
 
@@ -60,7 +60,7 @@ async function checkAcked(store: SessionStore, acked: Acked[]): Promise<void> {
   for (const a of acked) {
     let entries = bySession.get(a.sessionId);
     if (!entries) {
-      entries = await store.load(a.sessionId);
+      entries = await store.load({ tenant: 'local', id: a.sessionId });
       bySession.set(a.sessionId, entries);
     }
     const turn = entries.filter((e) => e.turnId === a.turnId).map((e) => e.type);
@@ -73,10 +73,10 @@ async function checkAcked(store: SessionStore, acked: Acked[]): Promise<void> {
 }
 
 async function checkValid(store: SessionStore): Promise<number> {
-  assert.deepEqual(await store.openTurns(), []);
+  assert.deepEqual(await store.openTurns(ALL_TENANTS), []);
   let turns = 0;
   for (let k = 0; k < WORKERS; k++) {
-    const entries = await store.load(`crash-${k}`);
+    const entries = await store.load({ tenant: 'local', id: `crash-${k}` });
     let open: string | undefined;
     let lastSeq = 0;
     const pending = new Set<string>();
@@ -145,7 +145,7 @@ function crashSuite(
       }
       const store = await target.open();
       try {
-        await recoverOpenTurns(store);
+        await recoverOpenTurns(store, ALL_TENANTS);
         const turns = await checkValid(store);
         assert.ok(acknowledged > 0, 'the child completed turns before being killed');
         assert.ok(turns >= acknowledged);

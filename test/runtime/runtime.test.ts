@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createRuntime } from '../../src/runtime/index.js';
 import { startMockLlm, type MockLlm } from '../../src/model/index.js';
 import { openStore } from '../../src/store/index.js';
-import { ENTRY_VERSION, SwiftletError, type Entry, type TurnEvent } from '../../src/core/index.js';
+import { ALL_TENANTS, ENTRY_VERSION, SwiftletError, type Entry, type TurnEvent } from '../../src/core/index.js';
 import { tempDir, testConfig } from '../helpers/runtime.js';
 
 async function collect(turn: AsyncIterable<TurnEvent>): Promise<TurnEvent[]> {
@@ -39,7 +39,7 @@ describe('runtime', () => {
     assert.equal(end.type === 'turn-end' && end.outcome, 'final');
     assert.equal(end.type === 'turn-end' && end.text, 'It is now.');
     // Durable: the store already holds the turn when turn-end arrives.
-    const entries = await rt.store.load('s1');
+    const entries = await rt.store.load({ tenant: 'local', id: 's1' });
     assert.deepEqual(
       entries.map((e) => e.type),
       ['turn_start', 'user', 'assistant', 'tool_result', 'assistant', 'turn_end'],
@@ -49,7 +49,7 @@ describe('runtime', () => {
       [1, 2, 3, 4, 5, 6],
     );
     assert.ok(entries.every((e) => e.v === ENTRY_VERSION && e.turnId === turn.turnId));
-    const info = await rt.store.getSession('s1');
+    const info = await rt.store.getSession({ tenant: 'local', id: 's1' });
     assert.equal(info?.agent, 'assistant');
     assert.equal(info?.openTurn, undefined);
     await rt.close();
@@ -70,7 +70,7 @@ describe('runtime', () => {
     const [ra, rb] = await Promise.all([a.result, b.result]);
     assert.equal(ra.outcome, 'final');
     assert.equal(rb.outcome, 'final');
-    const entries = await rt.store.load('q');
+    const entries = await rt.store.load({ tenant: 'local', id: 'q' });
     const turns = entries
       .filter((e) => e.type === 'turn_start' || e.type === 'turn_end')
       .map((e) => `${e.type}:${e.turnId}`);
@@ -102,7 +102,7 @@ describe('runtime', () => {
     assert.equal(r1.error?.code, 'SWIFTLET_ERR_MODEL_TIMEOUT');
     const r2 = await rt.run({ sessionId: 'h', input: 'again' }).result;
     assert.equal(r2.outcome, 'final');
-    const entries = await rt.store.load('h');
+    const entries = await rt.store.load({ tenant: 'local', id: 'h' });
     assert.deepEqual(
       entries.filter((e) => e.type === 'turn_end').map((e) => e.type === 'turn_end' && e.outcome),
       ['failed', 'final'],
@@ -123,7 +123,7 @@ describe('runtime', () => {
     }
     assert.equal(end?.type === 'turn-end' && end.outcome, 'interrupted');
     await mock.waitFor((r) => r.format === 'openai-chat' && r.clientClosed, 5000);
-    const entries = await rt.store.load('i');
+    const entries = await rt.store.load({ tenant: 'local', id: 'i' });
     const reply = entries.find((e) => e.type === 'assistant');
     assert.ok(reply && reply.type === 'assistant' && reply.interrupted === true && reply.text.length > 0);
     assert.equal(rt.interrupt('i'), false);
@@ -172,9 +172,14 @@ describe('runtime', () => {
       { ...base, seq: 4, type: 'tool_result', callId: 'c1', name: 'current_time', output: 'noon' },
     ];
     await store.append([
-      { sessionId: 'crashed', create: { agent: 'assistant', metadata: {}, createdAt: Date.now() }, entries },
+      {
+        tenant: 'local',
+        sessionId: 'crashed',
+        create: { agent: 'assistant', metadata: {}, createdAt: Date.now() },
+        entries,
+      },
     ]);
-    assert.equal((await store.openTurns()).length, 1);
+    assert.equal((await store.openTurns(ALL_TENANTS)).length, 1);
     await store.close();
 
     mock.reset();
@@ -182,7 +187,7 @@ describe('runtime', () => {
     const rt = await createRuntime({
       config: testConfig({ mockUrl: mock.url, storage: `{ driver: sqlite, path: ${path} }` }),
     });
-    const after = await rt.store.load('crashed');
+    const after = await rt.store.load({ tenant: 'local', id: 'crashed' });
     assert.deepEqual(
       after.slice(4).map((e) => e.type),
       ['tool_result', 'turn_end'],
@@ -191,7 +196,7 @@ describe('runtime', () => {
     assert.ok(fix.type === 'tool_result' && fix.callId === 'c2' && fix.isError === true);
     const end = after[5]!;
     assert.ok(end.type === 'turn_end' && end.outcome === 'interrupted');
-    assert.deepEqual(await rt.store.openTurns(), []);
+    assert.deepEqual(await rt.store.openTurns(ALL_TENANTS), []);
     assert.equal((await rt.run({ sessionId: 'crashed', input: 'continue' }).result).outcome, 'final');
     // The provider received every tool call paired with its result.
     const body = mock.requests.at(-1)!.body as { messages: { role: string; tool_call_id?: string }[] };
@@ -217,7 +222,8 @@ describe('runtime', () => {
     const store = rt.store;
     await rt.close();
     const reopened = await openStore({ driver: 'sqlite', path: join(dir, 'db.sqlite') });
-    for (const i of [1, 2, 3]) assert.equal((await reopened.load(`r${i}`)).at(-1)?.type, 'turn_end');
+    for (const i of [1, 2, 3])
+      assert.equal((await reopened.load({ tenant: 'local', id: `r${i}` })).at(-1)?.type, 'turn_end');
     await reopened.close();
     assert.equal(store.kind, 'sqlite');
   });
@@ -310,8 +316,8 @@ describe('ephemeral turns', () => {
       const end = await turn.result;
       assert.equal(end.outcome, 'final');
       assert.match(JSON.stringify(mock.requests.at(-1)!.body), /my name is Ada/);
-      assert.equal(await rt.store.getSession(turn.sessionId), undefined);
-      assert.deepEqual((await rt.store.list()).sessions, []);
+      assert.equal(await rt.store.getSession({ tenant: 'local', id: turn.sessionId }), undefined);
+      assert.deepEqual((await rt.store.list(ALL_TENANTS)).sessions, []);
       await rt.close();
     } finally {
       await mock.close();
@@ -333,13 +339,15 @@ describe('periodic pruning', () => {
       const deadline = Date.now() + 5000;
       let messages = Infinity;
       while (Date.now() < deadline) {
-        const entries = await rt.store.load('p');
+        const entries = await rt.store.load({ tenant: 'local', id: 'p' });
         messages = entries.filter((e) => e.type === 'user' || e.type === 'assistant').length;
         if (messages <= 2) break;
         await new Promise((r) => setTimeout(r, 10));
       }
       assert.equal(messages, 2, 'only the newest turn is left');
-      const texts = (await rt.store.load('p')).filter((e) => e.type === 'user').map((e) => e.type === 'user' && e.text);
+      const texts = (await rt.store.load({ tenant: 'local', id: 'p' }))
+        .filter((e) => e.type === 'user')
+        .map((e) => e.type === 'user' && e.text);
       assert.deepEqual(texts, ['three']);
       await rt.close();
     } finally {

@@ -2,7 +2,16 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, it, type TestContext } from 'node:test';
-import { ENTRY_VERSION, SwiftletError, type Entry, type EntryData, type JSONValue } from '../../src/core/index.js';
+import {
+  ALL_TENANTS,
+  ENTRY_VERSION,
+  LOCAL_TENANT,
+  SwiftletError,
+  type Entry,
+  type EntryData,
+  type JSONValue,
+  type SessionKey,
+} from '../../src/core/index.js';
 import type { AppendBatch, SessionStore } from '../../src/store/index.js';
 
 /** Returns an initialised store, or null when the test was skipped (service unavailable). */
@@ -15,12 +24,18 @@ export function uid(prefix: string): string {
 /** Builds one session's log with contiguous seqs and increasing timestamps. */
 export class Log {
   readonly sessionId: string;
+  readonly tenant: string;
   seq = 0;
   at: number;
 
-  constructor(sessionId: string, at = Date.now()) {
+  constructor(sessionId: string, at = Date.now(), tenant = LOCAL_TENANT) {
     this.sessionId = sessionId;
     this.at = at;
+    this.tenant = tenant;
+  }
+
+  get key(): SessionKey {
+    return { tenant: this.tenant, id: this.sessionId };
   }
 
   entry(turnId: string, data: EntryData): Entry {
@@ -44,14 +59,16 @@ export class Log {
   }
 
   create(entries: Entry[], agent = 'agent-a', metadata: { [key: string]: JSONValue } = {}): AppendBatch {
-    return { sessionId: this.sessionId, create: { agent, metadata, createdAt: entries[0]?.at ?? this.at }, entries };
+    const create = { agent, metadata, createdAt: entries[0]?.at ?? this.at };
+    return { tenant: this.tenant, sessionId: this.sessionId, create, entries };
   }
 
   batch(entries: Entry[]): AppendBatch {
-    return { sessionId: this.sessionId, entries };
+    return { tenant: this.tenant, sessionId: this.sessionId, entries };
   }
 }
 
+const local = (id: string): SessionKey => ({ tenant: LOCAL_TENANT, id });
 const user = (text: string): EntryData => ({ type: 'user', text });
 const assistant = (text: string): EntryData => ({ type: 'assistant', text });
 
@@ -81,8 +98,9 @@ export function storeContract(name: string, makeStore: MakeStore, cleanup?: () =
       const log = new Log(uid('create'));
       const entries = log.turn('t1', [user('hello'), assistant('hi')]);
       await store.append([log.create(entries, 'agent-a', { user: 'u1' })]);
-      const info = await store.getSession(log.sessionId);
+      const info = await store.getSession(log.key);
       assert.deepEqual(info, {
+        tenant: LOCAL_TENANT,
         id: log.sessionId,
         agent: 'agent-a',
         createdAt: entries[0]!.at,
@@ -90,9 +108,9 @@ export function storeContract(name: string, makeStore: MakeStore, cleanup?: () =
         lastSeq: 4,
         metadata: { user: 'u1' },
       });
-      assert.deepEqual(await store.load(log.sessionId), entries);
-      assert.equal(await store.getSession(uid('missing')), undefined);
-      assert.deepEqual(await store.load(uid('missing')), []);
+      assert.deepEqual(await store.load(log.key), entries);
+      assert.equal(await store.getSession(local(uid('missing'))), undefined);
+      assert.deepEqual(await store.load(local(uid('missing'))), []);
       assert.equal(await store.ping(), true);
     });
 
@@ -105,7 +123,7 @@ export function storeContract(name: string, makeStore: MakeStore, cleanup?: () =
       await store.append([log.create(first)]);
       await store.append([log.batch(second)]);
       const all = [...first, ...second];
-      const id = log.sessionId;
+      const id = log.key;
       assert.deepEqual(await store.load(id), all);
       assert.deepEqual(await store.load(id, { afterSeq: 4 }), all.slice(4));
       assert.deepEqual(await store.load(id, { limit: 3 }), all.slice(0, 3));
@@ -122,16 +140,16 @@ export function storeContract(name: string, makeStore: MakeStore, cleanup?: () =
       const a = new Log(uid('multi-a'));
       const b = new Log(uid('multi-b'));
       await store.append([a.create(a.turn('t1', [user('a')])), b.create(b.turn('t1', [user('b')]))]);
-      assert.equal((await store.getSession(a.sessionId))?.lastSeq, 3);
-      assert.equal((await store.getSession(b.sessionId))?.lastSeq, 3);
+      assert.equal((await store.getSession(a.key))?.lastSeq, 3);
+      assert.equal((await store.getSession(b.key))?.lastSeq, 3);
 
       // A duplicate seq inside one batch fails the call; the other session's batch is not written.
       const c = new Log(uid('multi-c'));
       const bad = b.turn('t2', [user('again')]);
       bad[1] = { ...bad[1]!, seq: bad[0]!.seq };
       await assert.rejects(store.append([c.create(c.turn('t1', [user('c')])), b.batch(bad)]), SwiftletError.isInstance);
-      assert.equal(await store.getSession(c.sessionId), undefined);
-      assert.equal((await store.getSession(b.sessionId))?.lastSeq, 3);
+      assert.equal(await store.getSession(c.key), undefined);
+      assert.equal((await store.getSession(b.key))?.lastSeq, 3);
 
       // A conflict found by the database (stale lastSeq) rolls back what was already written in the transaction.
       // Ids sort so that the good sessions are written before the conflicting one.
@@ -147,10 +165,10 @@ export function storeContract(name: string, makeStore: MakeStore, cleanup?: () =
         ]),
         isStoreError('SWIFTLET_ERR_STORE', /written concurrently/),
       );
-      assert.equal(await store.getSession(good.sessionId), undefined);
-      assert.equal((await store.getSession(a.sessionId))?.lastSeq, 3);
-      assert.equal((await store.load(a.sessionId)).length, 3);
-      assert.equal((await store.load(b.sessionId)).length, 3);
+      assert.equal(await store.getSession(good.key), undefined);
+      assert.equal((await store.getSession(a.key))?.lastSeq, 3);
+      assert.equal((await store.load(a.key)).length, 3);
+      assert.equal((await store.load(b.key)).length, 3);
     });
 
     it('merges several batches for one session in one call', async (t) => {
@@ -160,7 +178,7 @@ export function storeContract(name: string, makeStore: MakeStore, cleanup?: () =
       const one = log.turn('t1', [user('a')]);
       const two = log.turn('t2', [user('b')]);
       await store.append([log.create(one), log.batch(two)]);
-      assert.deepEqual(await store.load(log.sessionId), [...one, ...two]);
+      assert.deepEqual(await store.load(log.key), [...one, ...two]);
     });
 
     it('rejects a duplicate seq as a concurrent write, and a second create', async (t) => {
@@ -178,7 +196,7 @@ export function storeContract(name: string, makeStore: MakeStore, cleanup?: () =
       await assert.rejects(store.append([log.batch([dup])]), conflict);
       const twin = new Log(log.sessionId);
       await assert.rejects(store.append([twin.create(twin.turn('t2', [user('b')]))]), conflict);
-      assert.deepEqual(await store.load(log.sessionId), entries);
+      assert.deepEqual(await store.load(log.key), entries);
     });
 
     it('refuses entries for a session that does not exist, and seqs that skip', async (t) => {
@@ -194,7 +212,7 @@ export function storeContract(name: string, makeStore: MakeStore, cleanup?: () =
       await store.append([log.create(log.turn('t1', [user('a')]))]);
       log.seq += 1;
       await assert.rejects(store.append([log.batch(log.turn('t2', [user('b')]))]), isStoreError('SWIFTLET_ERR_STORE'));
-      assert.equal((await store.getSession(log.sessionId))?.lastSeq, 3);
+      assert.equal((await store.getSession(log.key))?.lastSeq, 3);
     });
 
     it('lists by last update, newest first, in pages, filtered by agent', async (t) => {
@@ -216,7 +234,7 @@ export function storeContract(name: string, makeStore: MakeStore, cleanup?: () =
       let cursor: string | undefined;
       let pages = 0;
       do {
-        const page = await store.list({ agent, limit: 3, ...(cursor ? { cursor } : {}) });
+        const page = await store.list(LOCAL_TENANT, { agent, limit: 3, ...(cursor ? { cursor } : {}) });
         assert.ok(page.sessions.length <= 3);
         seen.push(...page.sessions.map((s) => s.id));
         cursor = page.nextCursor;
@@ -224,11 +242,14 @@ export function storeContract(name: string, makeStore: MakeStore, cleanup?: () =
       } while (cursor && pages < 10);
       assert.equal(pages, 3);
       assert.deepEqual(seen, ids);
-      const page = await store.list({ agent, limit: 10 });
+      const page = await store.list(LOCAL_TENANT, { agent, limit: 10 });
       assert.equal(page.nextCursor, undefined);
       assert.equal(page.sessions[0]?.agent, agent);
-      assert.ok((await store.list({ limit: 1000 })).sessions.some((s) => s.id === other.sessionId));
-      await assert.rejects(store.list({ cursor: 'not-a-cursor' }), isStoreError('SWIFTLET_ERR_INVALID_INPUT'));
+      assert.ok((await store.list(ALL_TENANTS, { limit: 1000 })).sessions.some((s) => s.id === other.sessionId));
+      await assert.rejects(
+        store.list(LOCAL_TENANT, { cursor: 'not-a-cursor' }),
+        isStoreError('SWIFTLET_ERR_INVALID_INPUT'),
+      );
     });
 
     it('deletes a session and its entries', async (t) => {
@@ -236,15 +257,15 @@ export function storeContract(name: string, makeStore: MakeStore, cleanup?: () =
       if (!store) return;
       const log = new Log(uid('delete'));
       await store.append([log.create(log.turn('t1', [user('a')], true))]);
-      assert.equal(await store.delete(log.sessionId), true);
-      assert.equal(await store.getSession(log.sessionId), undefined);
-      assert.deepEqual(await store.load(log.sessionId), []);
-      assert.ok(!(await store.openTurns()).some((o) => o.sessionId === log.sessionId));
-      assert.equal(await store.delete(log.sessionId), false);
+      assert.equal(await store.delete(log.key), true);
+      assert.equal(await store.getSession(log.key), undefined);
+      assert.deepEqual(await store.load(log.key), []);
+      assert.ok(!(await store.openTurns(ALL_TENANTS)).some((o) => o.sessionId === log.sessionId));
+      assert.equal(await store.delete(log.key), false);
       // The id can be used again, from seq 1.
       const again = new Log(log.sessionId);
       await store.append([again.create(again.turn('t2', [user('b')]))]);
-      assert.equal((await store.load(log.sessionId)).length, 3);
+      assert.equal((await store.load(log.key)).length, 3);
     });
 
     it('tracks open turns: set by turn_start, cleared by turn_end', async (t) => {
@@ -257,12 +278,14 @@ export function storeContract(name: string, makeStore: MakeStore, cleanup?: () =
         closed.create(closed.turn('t1', [user('a')])),
       ]);
       const mine = async (): Promise<unknown[]> =>
-        (await store.openTurns()).filter((o) => o.sessionId === log.sessionId || o.sessionId === closed.sessionId);
-      assert.deepEqual(await mine(), [{ sessionId: log.sessionId, turnId: 't1' }]);
-      assert.equal((await store.getSession(log.sessionId))?.openTurn, 't1');
+        (await store.openTurns(ALL_TENANTS)).filter(
+          (o) => o.sessionId === log.sessionId || o.sessionId === closed.sessionId,
+        );
+      assert.deepEqual(await mine(), [{ tenant: LOCAL_TENANT, sessionId: log.sessionId, turnId: 't1' }]);
+      assert.equal((await store.getSession(log.key))?.openTurn, 't1');
       // More entries of the same turn leave it open.
       await store.append([log.batch([log.entry('t1', assistant('b'))])]);
-      assert.deepEqual(await mine(), [{ sessionId: log.sessionId, turnId: 't1' }]);
+      assert.deepEqual(await mine(), [{ tenant: LOCAL_TENANT, sessionId: log.sessionId, turnId: 't1' }]);
       await store.append([
         log.batch([
           log.entry('t1', {
@@ -274,7 +297,7 @@ export function storeContract(name: string, makeStore: MakeStore, cleanup?: () =
         ]),
       ]);
       assert.deepEqual(await mine(), []);
-      const info = await store.getSession(log.sessionId);
+      const info = await store.getSession(log.key);
       assert.ok(info && !('openTurn' in info));
     });
 
@@ -296,20 +319,20 @@ export function storeContract(name: string, makeStore: MakeStore, cleanup?: () =
       await store.append([log.create([...t1, ...t2, ...t3])]);
 
       // 7 messages; at most 3: t1 (4 messages) goes whole, t2 + t3 (3) stay.
-      const r1 = await store.prune({ maxMessages: 3 });
+      const r1 = await store.prune(ALL_TENANTS, { maxMessages: 3 });
       const planState = t1.find((e) => e.type === 'state' && e.key === 'plan')!;
       assert.ok(r1.entriesDropped >= t1.length - 1);
-      assert.deepEqual(await store.load(log.sessionId), [planState, ...t2, ...t3]);
+      assert.deepEqual(await store.load(log.key), [planState, ...t2, ...t3]);
 
       // Nothing more to drop at the same limit.
-      await store.prune({ maxMessages: 3 });
-      assert.deepEqual(await store.load(log.sessionId), [planState, ...t2, ...t3]);
+      await store.prune(ALL_TENANTS, { maxMessages: 3 });
+      assert.deepEqual(await store.load(log.key), [planState, ...t2, ...t3]);
 
       // At 0, every closed turn goes, the open turn stays, the newest state of each key stays.
-      await store.prune({ maxMessages: 0 });
+      await store.prune(ALL_TENANTS, { maxMessages: 0 });
       const todoState = t2.find((e) => e.type === 'state')!;
-      assert.deepEqual(await store.load(log.sessionId), [planState, todoState, ...t3]);
-      const info = await store.getSession(log.sessionId);
+      assert.deepEqual(await store.load(log.key), [planState, todoState, ...t3]);
+      const info = await store.getSession(log.key);
       assert.equal(info?.lastSeq, t3.at(-1)!.seq);
       assert.equal(info?.openTurn, 't3');
 
@@ -317,8 +340,8 @@ export function storeContract(name: string, makeStore: MakeStore, cleanup?: () =
       const end = { type: 'turn_end', outcome: 'final', usage: { inputTokens: 0, outputTokens: 0 }, steps: 1 } as const;
       await store.append([log.batch([log.entry('t3', assistant('a3')), log.entry('t3', end)])]);
       await store.append([log.batch(log.turn('t4', [user('q4'), assistant('a4')]))]);
-      await store.prune({ maxMessages: 2 });
-      const texts = (await store.load(log.sessionId)).flatMap((e) =>
+      await store.prune(ALL_TENANTS, { maxMessages: 2 });
+      const texts = (await store.load(log.key)).flatMap((e) =>
         e.type === 'user' || e.type === 'assistant' ? [e.text] : [],
       );
       assert.deepEqual(texts, ['q4', 'a4']);
@@ -337,16 +360,148 @@ export function storeContract(name: string, makeStore: MakeStore, cleanup?: () =
         oldOpen.create(oldOpen.turn('t1', [user('a')], true)),
         fresh.create(fresh.turn('t1', [user('a')])),
       ]);
-      const result = await store.prune({ ttlMs: hour, now });
+      const result = await store.prune(ALL_TENANTS, { ttlMs: hour, now });
       assert.ok(result.sessionsExpired >= 1);
-      assert.equal(await store.getSession(old.sessionId), undefined);
-      assert.deepEqual(await store.load(old.sessionId), []);
-      assert.ok(await store.getSession(oldOpen.sessionId));
-      assert.ok(await store.getSession(fresh.sessionId));
+      assert.equal(await store.getSession(old.key), undefined);
+      assert.deepEqual(await store.load(old.key), []);
+      assert.ok(await store.getSession(oldOpen.key));
+      assert.ok(await store.getSession(fresh.key));
       // An expired id starts a new log.
       const again = new Log(old.sessionId);
       await store.append([again.create(again.turn('t1', [user('b')]))]);
-      assert.equal((await store.load(old.sessionId)).length, 3);
+      assert.equal((await store.load(old.key)).length, 3);
+    });
+
+    it('keeps tenants apart: one id in two tenants is two sessions; every read names its tenant', async (t) => {
+      const store = await open(t);
+      if (!store) return;
+      const [ta, tb] = [uid('ta'), uid('tb')];
+      const id = uid('shared');
+      const a = new Log(id, Date.now(), ta);
+      const b = new Log(id, Date.now() + 5, tb);
+      const aEntries = a.turn('t1', [user('secret of a')]);
+      await store.append([a.create(aEntries, 'agent-a', { owner: 'a' })]);
+      // The same id in tenant b is a new session, not a conflict with a's.
+      const bEntries = b.turn('t1', [user('b one'), assistant('b two')]);
+      await store.append([b.create(bEntries, 'agent-b')]);
+      assert.deepEqual(await store.load(a.key), aEntries);
+      assert.deepEqual(await store.load(b.key), bEntries);
+      assert.equal((await store.getSession(a.key))?.tenant, ta);
+      assert.deepEqual((await store.getSession(b.key))?.metadata, {});
+      assert.equal(await store.getSession({ tenant: uid('tc'), id }), undefined);
+      assert.deepEqual(await store.load({ tenant: uid('tc'), id }), []);
+
+      // Appends check each (tenant, id) on its own: a's next seq does not move b.
+      await store.append([a.batch(a.turn('t2', [user('more')]))]);
+      assert.equal((await store.getSession(a.key))?.lastSeq, 6);
+      assert.equal((await store.getSession(b.key))?.lastSeq, 4);
+      const ghost = new Log(id, Date.now(), uid('td'));
+      ghost.seq = 3;
+      await assert.rejects(store.append([ghost.batch([ghost.entry('t9', user('x'))])]), (err) => {
+        return isStoreError('SWIFTLET_ERR_SESSION_NOT_FOUND')(err);
+      });
+
+      // Lists: one tenant sees its own; ALL_TENANTS sees both, ordered by time, paged without loss.
+      assert.deepEqual(
+        (await store.list(ta)).sessions.map((s) => [s.tenant, s.id]),
+        [[ta, id]],
+      );
+      assert.deepEqual((await store.list(tb, { agent: 'agent-a' })).sessions, []);
+      const both: string[] = [];
+      let cursor: string | undefined;
+      for (let i = 0; i < 1000; i++) {
+        const page = await store.list(ALL_TENANTS, { limit: 1, ...(cursor ? { cursor } : {}) });
+        for (const s of page.sessions) if (s.id === id) both.push(s.tenant);
+        cursor = page.nextCursor;
+        if (!cursor || both.length === 2) break;
+      }
+      assert.deepEqual(both.sort(), [ta, tb].sort());
+      assert.deepEqual(
+        (await store.list(ALL_TENANTS, { agent: 'agent-b', limit: 1000 })).sessions.filter((s) => s.id === id),
+        [await store.getSession(b.key)],
+      );
+
+      // Delete reaches one tenant only.
+      assert.equal(await store.delete({ tenant: uid('tc'), id }), false);
+      assert.equal(await store.delete(b.key), true);
+      assert.equal(await store.getSession(b.key), undefined);
+      assert.equal((await store.load(a.key)).length, 6);
+      assert.ok(await store.getSession(a.key));
+      await assert.rejects(
+        store.append([{ tenant: 'no/slash', sessionId: id, entries: [] }]),
+        isStoreError('SWIFTLET_ERR_STORE'),
+      );
+    });
+
+    it('orders sessions of several tenants that share a time and an id by tenant, across pages', async (t) => {
+      const store = await open(t);
+      if (!store) return;
+      const at = Date.now() + 86_400_000; // newer than every other case's sessions: they come first
+      const id = uid('same');
+      const tenants = [uid('t3'), uid('t1'), uid('t2')];
+      await store.append(tenants.map((tn) => new Log(id, at, tn)).map((l) => l.create([l.entry('t1', user('x'))])));
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      for (let i = 0; i < 3; i++) {
+        const page = await store.list(ALL_TENANTS, { limit: 1, ...(cursor ? { cursor } : {}) });
+        seen.push(...page.sessions.map((s) => s.tenant));
+        cursor = page.nextCursor;
+      }
+      assert.deepEqual(seen, [...tenants].sort());
+    });
+
+    it('moves a session with its whole log to another tenant, refusing a taken id or an open turn', async (t) => {
+      const store = await open(t);
+      if (!store) return;
+      const [from, to] = [uid('from'), uid('to')];
+      const log = new Log(uid('mv'), Date.now(), from);
+      const entries = log.turn('t1', [user('hello'), assistant('hi')]);
+      await store.append([log.create(entries, 'agent-a', { k: 1 })]);
+      assert.equal(await store.move({ tenant: from, id: uid('none') }, to), false);
+      assert.equal(await store.move(log.key, to), true);
+      assert.equal(await store.getSession(log.key), undefined);
+      assert.deepEqual(await store.load(log.key), []);
+      const moved = { tenant: to, id: log.sessionId };
+      assert.deepEqual(await store.load(moved), entries);
+      assert.equal((await store.getSession(moved))?.tenant, to);
+      assert.deepEqual((await store.getSession(moved))?.metadata, { k: 1 });
+      // Appends continue in the new tenant.
+      const next = new Log(log.sessionId, Date.now(), to);
+      next.seq = log.seq;
+      await store.append([next.batch(next.turn('t2', [user('again')]))]);
+      assert.equal((await store.getSession(moved))?.lastSeq, 7);
+
+      // A taken id in the target, and a turn still open, are conflicts; nothing moves.
+      const twin = new Log(log.sessionId, Date.now(), from);
+      await store.append([twin.create(twin.turn('t1', [user('x')], true))]);
+      await assert.rejects(store.move(twin.key, to), isStoreError('SWIFTLET_ERR_STORE', /already has a session/));
+      await assert.rejects(store.move(twin.key, uid('free')), isStoreError('SWIFTLET_ERR_STORE', /turn is open/));
+      assert.equal((await store.getSession(twin.key))?.openTurn, 't1');
+      await assert.rejects(store.move(twin.key, 'not a tenant'), isStoreError('SWIFTLET_ERR_STORE'));
+    });
+
+    it('prunes and lists open turns in one tenant or all', async (t) => {
+      const store = await open(t);
+      if (!store) return;
+      const now = Date.now();
+      const hour = 3_600_000;
+      const [ta, tb] = [uid('pa'), uid('pb')];
+      const id = uid('pr');
+      const a = new Log(id, now - 3 * hour, ta);
+      const b = new Log(id, now - 3 * hour, tb);
+      const aOpen = new Log(uid('po'), now, ta);
+      await store.append([
+        a.create(a.turn('t1', [user('a')])),
+        b.create(b.turn('t1', [user('b')])),
+        aOpen.create(aOpen.turn('t1', [user('o')], true)),
+      ]);
+      const r = await store.prune(tb, { ttlMs: hour, now });
+      assert.equal(r.sessionsExpired, 1);
+      assert.equal(await store.getSession(b.key), undefined);
+      assert.ok(await store.getSession(a.key), "another tenant's sessions are not touched");
+      assert.deepEqual(await store.openTurns(tb), []);
+      assert.deepEqual(await store.openTurns(ta), [{ tenant: ta, sessionId: aOpen.sessionId, turnId: 't1' }]);
+      assert.ok((await store.openTurns(ALL_TENANTS)).some((o) => o.tenant === ta && o.sessionId === aOpen.sessionId));
     });
 
     it('round-trips metadata, large entries and unicode', async (t) => {
@@ -368,9 +523,9 @@ export function storeContract(name: string, makeStore: MakeStore, cleanup?: () =
         { type: 'state', key: 'todo', value: [{ id: 1, text: '写', status: 'pending' }] },
       ]);
       await store.append([log.create(entries, 'agent-ü', metadata)]);
-      assert.deepEqual((await store.getSession(log.sessionId))?.metadata, metadata);
-      assert.equal((await store.getSession(log.sessionId))?.agent, 'agent-ü');
-      const loaded = await store.load(log.sessionId);
+      assert.deepEqual((await store.getSession(log.key))?.metadata, metadata);
+      assert.equal((await store.getSession(log.key))?.agent, 'agent-ü');
+      const loaded = await store.load(log.key);
       assert.deepEqual(loaded, entries);
       assert.equal(
         loaded.every((e) => e.v === ENTRY_VERSION),
@@ -385,7 +540,7 @@ export function storeContract(name: string, makeStore: MakeStore, cleanup?: () =
       await store.init();
       await store.close();
       assert.equal(await store.ping(), false);
-      await assert.rejects(store.getSession('x'), isStoreError('SWIFTLET_ERR_STORE'));
+      await assert.rejects(store.getSession(local('x')), isStoreError('SWIFTLET_ERR_STORE'));
     });
   });
 }

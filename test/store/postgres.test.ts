@@ -44,7 +44,7 @@ describe('PostgresStore', () => {
     for (const store of stores) t.after(() => store!.close());
     const log = new Log(uid('m'));
     await stores[0]!.append([log.create(log.turn('t1', [{ type: 'user', text: 'a' }]))]);
-    assert.equal((await stores[2]!.getSession(log.sessionId))?.lastSeq, 3);
+    assert.equal((await stores[2]!.getSession(log.key))?.lastSeq, 3);
   });
 
   it('refuses a schema newer than it knows', async (t) => {
@@ -80,7 +80,7 @@ describe('PostgresStore', () => {
     assert.ok(failed && SwiftletError.isInstance(failed.reason));
     assert.match(failed.reason.message, /written concurrently/);
     assert.equal(failed.reason.retryable, false);
-    assert.equal((await a.load(log.sessionId)).length, 6);
+    assert.equal((await a.load(log.key)).length, 6);
   });
 
   it('reports an unreachable server as a retryable store error', async () => {

@@ -32,11 +32,13 @@ describe('SqliteStore', () => {
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     assert.equal(db.pragma('user_version', { simple: true }), MIGRATIONS.length);
     const plan = db
-      .prepare("EXPLAIN QUERY PLAN SELECT * FROM entries WHERE session_id = 'x' AND seq > 3 ORDER BY seq DESC LIMIT 5")
+      .prepare(
+        "EXPLAIN QUERY PLAN SELECT * FROM entries WHERE tenant = 'local' AND session_id = 'x' AND seq > 3 ORDER BY seq DESC LIMIT 5",
+      )
       .all() as { detail: string }[];
     assert.match(
       plan.map((p) => p.detail).join('\n'),
-      /USING (PRIMARY KEY|INDEX sqlite_autoindex_entries_1) \(session_id=\? AND seq>\?\)/,
+      /USING (PRIMARY KEY|INDEX sqlite_autoindex_entries_1) \(tenant=\? AND session_id=\? AND seq>\?\)/,
     );
   });
 
@@ -68,7 +70,7 @@ describe('SqliteStore', () => {
 
     const reopened = await openStore({ driver: 'sqlite', path });
     t.after(() => reopened.close());
-    for (const log of logs) assert.equal((await reopened.load(log.sessionId)).length, 6);
+    for (const log of logs) assert.equal((await reopened.load(log.key)).length, 6);
     const db = new Database(path, { readonly: true });
     t.after(() => db.close());
     assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
@@ -94,8 +96,8 @@ describe('SqliteStore', () => {
     const db = new Database(path, { readonly: true });
     t.after(() => db.close());
     const rows = db
-      .prepare('SELECT seq, turn_id, type, at, data FROM entries WHERE session_id = ? ORDER BY seq')
-      .all(log.sessionId) as { seq: number; turn_id: string; type: string; at: number; data: string }[];
+      .prepare('SELECT seq, turn_id, type, at, data FROM entries WHERE tenant = ? AND session_id = ? ORDER BY seq')
+      .all(log.tenant, log.sessionId) as { seq: number; turn_id: string; type: string; at: number; data: string }[];
     assert.deepEqual(
       rows,
       entries.map((e) => {

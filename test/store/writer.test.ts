@@ -69,7 +69,7 @@ describe('GroupCommitWriter', () => {
       lastCommitMs: writer.stats.lastCommitMs,
       pending: 0,
     });
-    for (const log of logs) assert.equal((await store.load(log.sessionId)).length, 3);
+    for (const log of logs) assert.equal((await store.load(log.key)).length, 3);
     await writer.close();
   });
 
@@ -79,9 +79,9 @@ describe('GroupCommitWriter', () => {
     const writer = new GroupCommitWriter(store, { flushIntervalMs: 1e9 });
     const log = new Log(uid('lone'));
     writer.enqueue(log.create(log.turn('t1', [user('hi')])));
-    await writer.commit(log.sessionId);
+    await writer.commit(log.key);
     assert.equal(store.calls.length, 1);
-    assert.equal((await store.load(log.sessionId)).length, 3);
+    assert.equal((await store.load(log.key)).length, 3);
     await writer.close();
   });
 
@@ -115,7 +115,7 @@ describe('GroupCommitWriter', () => {
       [2, 3],
     );
     assert.deepEqual(
-      (await store.load(first.sessionId)).map((e) => e.type),
+      (await store.load(first.key)).map((e) => e.type),
       ['turn_start', 'user', 'turn_end'],
     );
     assert.equal(writer.stats.pending, 0);
@@ -133,8 +133,8 @@ describe('GroupCommitWriter', () => {
     assert.equal(store.calls.length, 1);
     assert.equal(store.calls[0]!.length, 1);
     assert.deepEqual(store.calls[0]![0]!.create?.metadata, { k: 1 });
-    assert.deepEqual(await store.load(log.sessionId), turn);
-    assert.equal((await store.getSession(log.sessionId))?.agent, 'agent-m');
+    assert.deepEqual(await store.load(log.key), turn);
+    assert.equal((await store.getSession(log.key))?.agent, 'agent-m');
     await writer.close();
   });
 
@@ -153,7 +153,7 @@ describe('GroupCommitWriter', () => {
     writer.enqueue(log.batch(log.turn('t2', [user('b')])));
     await writer.close();
     assert.equal(store.calls.length, 2);
-    assert.equal((await store.load(log.sessionId)).length, 6);
+    assert.equal((await store.load(log.key)).length, 6);
     assert.throws(
       () => writer.enqueue(log.batch(log.turn('t3', [user('c')]))),
       (err) => SwiftletError.isInstance(err) && err.code === 'SWIFTLET_ERR_SHUTTING_DOWN',
@@ -167,7 +167,7 @@ describe('GroupCommitWriter', () => {
     const log = new Log(uid('relaxed-commit'));
     writer.enqueue(log.create(log.turn('t1', [user('a')])));
     await writer.commit();
-    assert.equal((await store.load(log.sessionId)).length, 3);
+    assert.equal((await store.load(log.key)).length, 3);
     await writer.close();
   });
 
@@ -182,8 +182,8 @@ describe('GroupCommitWriter', () => {
     const later = new Log(uid('later'));
     writer.enqueue(later.create(later.turn('t1', [user('b')])));
     await writer.commit();
-    assert.equal((await store.load(later.sessionId)).length, 3);
-    assert.equal(await store.getSession(lost.sessionId), undefined);
+    assert.equal((await store.load(later.key)).length, 3);
+    assert.equal(await store.getSession(lost.key), undefined);
     assert.equal(writer.stats.pending, 0);
     await writer.close();
   });
@@ -199,13 +199,13 @@ describe('GroupCommitWriter', () => {
     writer.enqueue(good.create(good.turn('t1', [user('g')])));
     writer.enqueue(stale.batch(stale.turn('t2', [user('late')])));
     const all = writer.commit();
-    const mine = writer.commit(good.sessionId);
-    const theirs = writer.commit(seeded.sessionId);
+    const mine = writer.commit(good.key);
+    const theirs = writer.commit(seeded.key);
     await assert.rejects(all, /written concurrently/);
     await assert.rejects(theirs, /written concurrently/);
     await mine;
-    assert.equal((await store.load(good.sessionId)).length, 3);
-    assert.equal((await store.load(seeded.sessionId)).length, 3);
+    assert.equal((await store.load(good.key)).length, 3);
+    assert.equal((await store.load(seeded.key)).length, 3);
     await writer.close();
   });
 
@@ -221,7 +221,7 @@ describe('GroupCommitWriter', () => {
     await writer.commit();
     assert.deepEqual(store.calls.map(entriesOf), [1, 5, 5, 1]);
     assert.deepEqual(
-      (await store.load(log.sessionId)).map((e) => e.seq),
+      (await store.load(log.key)).map((e) => e.seq),
       Array.from({ length: 12 }, (_, i) => i + 1),
     );
     await writer.close();

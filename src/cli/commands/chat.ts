@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
-import { SwiftletError, newId, type TodoItem } from '../../core/index.js';
-import { EXIT, stringOpt, type Command } from '../command.js';
+import { LOCAL_TENANT, SwiftletError, newId, type TodoItem } from '../../core/index.js';
+import { EXIT, stringOpt, tenantOpt, tenantOption, type Command } from '../command.js';
 import { TurnPrinter } from '../render.js';
 import { cliRuntime } from '../runtime-setup.js';
 
@@ -9,7 +9,7 @@ const HELP = 'commands: /new (new session), /todo (show the plan), /session (sho
 const command: Command = {
   name: 'chat',
   summary: 'Interactive chat with an agent in the terminal. Sessions are saved; resume one with -s.',
-  usage: 'chat [-a agent] [-s session]',
+  usage: 'chat [-a agent] [-s session] [-t tenant]',
   options: {
     agent: {
       type: 'string',
@@ -18,9 +18,11 @@ const command: Command = {
       valueName: 'name',
     },
     session: { type: 'string', short: 's', description: 'resume this session (default: a new one)', valueName: 'id' },
+    tenant: tenantOption('the tenant whose sessions these are (default: local)'),
   },
   details: `In the chat, ${HELP}.\nCtrl-C interrupts the running turn; Ctrl-C with no turn running (or twice) exits.`,
   async run(ctx) {
+    const tenant = tenantOpt(ctx.values, LOCAL_TENANT);
     const runtime = await cliRuntime(ctx);
     const agent = stringOpt(ctx.values, 'agent');
     let sessionId = stringOpt(ctx.values, 'session') ?? newId('ses');
@@ -38,7 +40,7 @@ const command: Command = {
     };
     rl.on('SIGINT', onInterrupt);
     process.on('SIGINT', onInterrupt);
-    const existing = await runtime.getSession(sessionId);
+    const existing = await runtime.getSession(sessionId, { tenant });
     ctx.stderr.write(
       `${existing ? 'resuming' : 'new'} session ${sessionId} (agent ${existing?.agent ?? agent ?? 'assistant'}). ${HELP}\n`,
     );
@@ -58,7 +60,8 @@ const command: Command = {
             sessionId = newId('ses');
             ctx.stderr.write(`new session ${sessionId}\n`);
           } else if (cmd === '/session') ctx.stderr.write(`session ${sessionId}\n`);
-          else if (cmd === '/todo') ctx.stdout.write(formatTodos((await runtime.sessionState(sessionId)).get('todo')));
+          else if (cmd === '/todo')
+            ctx.stdout.write(formatTodos((await runtime.sessionState(sessionId, { tenant })).get('todo')));
           else if (cmd === '/help') ctx.stderr.write(HELP + '\n');
           else ctx.stderr.write(`unknown command ${cmd}; ${HELP}\n`);
           if (interactive) rl.prompt();
@@ -67,6 +70,7 @@ const command: Command = {
         current = new AbortController();
         try {
           const turn = runtime.run({
+            tenant,
             input: line,
             sessionId,
             signal: current.signal,

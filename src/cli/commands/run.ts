@@ -1,12 +1,12 @@
-import { SwiftletError } from '../../core/index.js';
-import { EXIT, stringOpt, type Command } from '../command.js';
+import { LOCAL_TENANT, SwiftletError } from '../../core/index.js';
+import { EXIT, stringOpt, tenantOpt, tenantOption, type Command } from '../command.js';
 import { exitCodeFor, TurnPrinter } from '../render.js';
 import { cliRuntime } from '../runtime-setup.js';
 
 const command: Command = {
   name: 'run',
   summary: 'Runs one turn: sends the prompt to an agent and streams the reply to stdout.',
-  usage: 'run [-a agent] [-s session] "prompt"   (or the prompt on stdin)',
+  usage: 'run [-a agent] [-s session] [-t tenant] "prompt"   (or the prompt on stdin)',
   options: {
     agent: {
       type: 'string',
@@ -20,6 +20,7 @@ const command: Command = {
       description: 'session id to continue or create (default: a new one)',
       valueName: 'id',
     },
+    tenant: tenantOption('the tenant whose session this is (default: local)'),
   },
   details: [
     'The reply streams to stdout; tool calls and the session id go to stderr. With --json, every event is printed',
@@ -32,6 +33,7 @@ const command: Command = {
     if (input === '' && !ctx.stdin.isTTY) input = (await readAll(ctx.stdin)).trim();
     if (input === '')
       throw new SwiftletError('SWIFTLET_ERR_INVALID_INPUT', 'no prompt given (see swiftlet run --help)');
+    const tenant = tenantOpt(ctx.values, LOCAL_TENANT);
     const runtime = await cliRuntime(ctx);
     const controller = new AbortController();
     const onSigint = (): void => {
@@ -44,6 +46,7 @@ const command: Command = {
       const agent = stringOpt(ctx.values, 'agent');
       const sessionId = stringOpt(ctx.values, 'session');
       const turn = runtime.run({
+        tenant,
         input,
         signal: controller.signal,
         ...(agent === undefined ? {} : { agent }),

@@ -1,6 +1,6 @@
 // `swiftlet serve` runs the HTTP gateway until SIGTERM/SIGINT, then drains: new turns are refused, running ones get
 // server.drainTimeoutMs to finish, the rest are interrupted (and recorded so), the store is flushed and closed.
-import { SwiftletError } from '../../core/index.js';
+import { LOCAL_TENANT, SwiftletError } from '../../core/index.js';
 import { startGateway, type ServerOptions } from '../../gateway/index.js';
 import { createLogger, startObservability } from '../../obs/index.js';
 import { createRuntime } from '../../runtime/index.js';
@@ -47,7 +47,8 @@ const command: Command = {
     };
     const log = createLogger({ level: flags.level ?? config.logging.level });
     const runtime = await createRuntime({ config: loaded });
-    const obs = options.metrics ? startObservability({ stats: () => runtime.stats }) : undefined;
+    const tenants = [LOCAL_TENANT, ...options.apiKeys.map((k) => k.tenant)];
+    const obs = options.metrics ? startObservability({ stats: () => runtime.stats, tenants }) : undefined;
     let gateway;
     try {
       gateway = await startGateway(runtime, options, log, obs ? { metrics: () => obs.metrics() } : {});

@@ -13,6 +13,7 @@ export type ReadTurnLog = () => Promise<Entry[]>;
  * where every event but the current step's text already is.
  */
 export class LiveTurn {
+  readonly tenant: string;
   readonly sessionId: string;
   readonly turnId: string;
   #items: SeqEvent[] = [];
@@ -28,7 +29,8 @@ export class LiveTurn {
   started = false;
   finishedAt = 0;
 
-  constructor(sessionId: string, turnId: string) {
+  constructor(tenant: string, sessionId: string, turnId: string) {
+    this.tenant = tenant;
     this.sessionId = sessionId;
     this.turnId = turnId;
     this.done = new Promise((resolve) => (this.#resolveDone = resolve));

@@ -26,7 +26,7 @@ export class TurnRegistry {
 
   /** Follows a started turn; `release` is called once when it has ended. */
   start(run: TurnRun, release: () => void): LiveTurn {
-    const live = new LiveTurn(run.sessionId, run.turnId);
+    const live = new LiveTurn(run.tenant, run.sessionId, run.turnId);
     this.#turns.set(run.turnId, live);
     void this.#pump(run, live, release);
     return live;

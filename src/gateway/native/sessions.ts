@@ -1,22 +1,14 @@
-import { SwiftletError, isValidSessionId, type SessionInfo } from '../../core/index.js';
+import { ALL_TENANTS, SwiftletError, type SessionInfo, type TenantScope } from '../../core/index.js';
 import type { Runtime } from '../../runtime/index.js';
-import { sendJson, type HttpApp, type RequestCtx } from '../http.js';
+import { sendJson, type HttpApp } from '../http.js';
 import type { Caller, GatewayContext } from '../types.js';
 import { createSessionBody, intParam, parseBody, type CreateSessionBody } from './schemas.js';
+import { noSession, requireSession, tenantParam } from './scope.js';
 import { messageView, sessionView, todoView, type MessageView } from './views.js';
 
 const MAX_PAGE = 1000;
 
 type SessionPage = Awaited<ReturnType<Runtime['listSessions']>>;
-
-/** The session named in the path, if it exists and the caller may use its agent; else 404 / 403. */
-export async function requireSession(ctx: GatewayContext, c: RequestCtx): Promise<SessionInfo> {
-  const id = c.params.id ?? '';
-  const info = isValidSessionId(id) ? await ctx.runtime.getSession(id) : undefined;
-  if (!info) throw new SwiftletError('SWIFTLET_ERR_SESSION_NOT_FOUND', `no session ${id}`, { field: 'id' });
-  ctx.checkAgent(c.caller, info.agent);
-  return info;
-}
 
 export function registerSessions(app: HttpApp, ctx: GatewayContext): void {
   const { runtime } = ctx;
@@ -31,7 +23,8 @@ export function registerSessions(app: HttpApp, ctx: GatewayContext): void {
     if (ctx.draining()) {
       throw new SwiftletError('SWIFTLET_ERR_SHUTTING_DOWN', 'the server is shutting down', { retryAfterMs: 1000 });
     }
-    const info = await runtime.createSession({ agent, metadata: body.metadata ?? {} });
+    tenantParam(c, 'write');
+    const info = await runtime.createSession({ tenant: c.caller.tenant, agent, metadata: body.metadata ?? {} });
     sendJson(c.res, 201, sessionView(info), { location: `/v1/sessions/${info.id}` });
   });
 
@@ -41,16 +34,19 @@ export function registerSessions(app: HttpApp, ctx: GatewayContext): void {
     const cursor = c.query.get('cursor') ?? undefined;
     const allowed = c.caller.key?.agents;
     if (agent !== undefined) ctx.checkAgent(c.caller, agent);
+    // An admin key lists every tenant unless it names one; any other key lists its own.
+    const tenant: TenantScope = tenantParam(c, 'read') ?? (c.caller.admin ? ALL_TENANTS : c.caller.tenant);
     const only = agent ?? (allowed?.length === 1 ? allowed[0] : undefined);
     let page: SessionPage;
     if (only !== undefined || !allowed) {
       page = await runtime.listSessions({
+        tenant,
         limit,
         ...(only === undefined ? {} : { agent: only }),
         ...cursorOpt(cursor),
       });
     } else {
-      page = await listAllowed(ctx, allowed, limit, cursor);
+      page = await listAllowed(ctx, tenant, allowed, limit, cursor);
     }
     sendJson(c.res, 200, {
       sessions: page.sessions.map(sessionView),
@@ -59,30 +55,29 @@ export function registerSessions(app: HttpApp, ctx: GatewayContext): void {
   });
 
   app.route('GET', '/v1/sessions/:id', async (c) => {
-    const info = await requireSession(ctx, c);
-    const state = await runtime.sessionState(info.id);
+    const info = await requireSession(ctx, c, 'read');
+    const state = await runtime.sessionState(info.id, info);
     sendJson(c.res, 200, { ...sessionView(info), todo: todoView(state.get('todo')) });
   });
 
   app.route('GET', '/v1/sessions/:id/messages', async (c) => {
-    const info = await requireSession(ctx, c);
+    const info = await requireSession(ctx, c, 'read');
     const limit = intParam(c.query, 'limit', 1, MAX_PAGE) ?? 100;
     const cursor = intParam(c.query, 'cursor', 0, Number.MAX_SAFE_INTEGER) ?? 0;
-    const page = await readMessages(ctx, info.id, cursor, limit);
+    const page = await readMessages(ctx, info, cursor, limit);
     sendJson(c.res, 200, { sessionId: info.id, ...page });
   });
 
   app.route('DELETE', '/v1/sessions/:id', async (c) => {
-    const info = await requireSession(ctx, c);
-    if (!(await runtime.deleteSession(info.id))) {
-      throw new SwiftletError('SWIFTLET_ERR_SESSION_NOT_FOUND', `no session ${info.id}`, { field: 'id' });
-    }
+    const info = await requireSession(ctx, c, 'read');
+    if (!(await runtime.deleteSession(info.id, info))) throw noSession(info.id);
     c.res.writeHead(204).end();
   });
 
   app.route('POST', '/v1/sessions/:id/interrupt', async (c) => {
-    const info = await requireSession(ctx, c);
-    sendJson(c.res, 200, { interrupted: runtime.interrupt(info.id, 'interrupted by the client') });
+    const info = await requireSession(ctx, c, 'read');
+    const interrupted = runtime.interrupt(info.id, { tenant: info.tenant, reason: 'interrupted by the client' });
+    sendJson(c.res, 200, { interrupted });
   });
 }
 
@@ -103,6 +98,7 @@ function cursorOpt(cursor: string | undefined): { cursor?: string } {
  */
 async function listAllowed(
   ctx: GatewayContext,
+  tenant: TenantScope,
   allowed: readonly string[],
   limit: number,
   cursor: string | undefined,
@@ -110,7 +106,7 @@ async function listAllowed(
   const sessions: SessionInfo[] = [];
   let next = cursor;
   for (let round = 0; round < 8 && sessions.length < limit; round++) {
-    const page = await ctx.runtime.listSessions({ limit: limit - sessions.length, ...cursorOpt(next) });
+    const page = await ctx.runtime.listSessions({ tenant, limit: limit - sessions.length, ...cursorOpt(next) });
     sessions.push(...page.sessions.filter((s) => allowed.includes(s.agent)));
     next = page.nextCursor;
     if (next === undefined) break;
@@ -121,7 +117,7 @@ async function listAllowed(
 /** Messages after seq `cursor`; log entries that are not messages are skipped. `nextCursor` is a seq. */
 async function readMessages(
   ctx: GatewayContext,
-  sessionId: string,
+  session: SessionInfo,
   cursor: number,
   limit: number,
 ): Promise<{ messages: MessageView[]; nextCursor?: string }> {
@@ -129,7 +125,7 @@ async function readMessages(
   let after = cursor;
   for (;;) {
     const want = Math.min(MAX_PAGE, (limit - messages.length) * 2 + 4);
-    const batch = await ctx.runtime.entries(sessionId, { afterSeq: after, limit: want });
+    const batch = await ctx.runtime.entries(session.id, { tenant: session.tenant, afterSeq: after, limit: want });
     for (const e of batch) {
       after = e.seq;
       const m = messageView(e);

@@ -1,4 +1,4 @@
-import { SwiftletError, type Entry } from '../../core/index.js';
+import { SwiftletError, type Entry, type SessionKey } from '../../core/index.js';
 import type { Runtime, TurnRun } from '../../runtime/index.js';
 import { sendJson, type HttpApp, type RequestCtx } from '../http.js';
 import { SseStream } from '../sse.js';
@@ -6,7 +6,7 @@ import type { GatewayContext } from '../types.js';
 import { eventsAfter, formatId, rebuildTurn, type EventId, type SeqEvent } from './event-ids.js';
 import type { LiveTurn } from './live-turn.js';
 import type { TurnRegistry } from './registry.js';
-import { requireSession } from './sessions.js';
+import { requireSession } from './scope.js';
 import { boolParam, lastEventId, parseBody, turnBody, wantsEventStream } from './schemas.js';
 import { turnResultView } from './views.js';
 
@@ -21,7 +21,7 @@ export function registerTurns(app: HttpApp, ctx: GatewayContext, registry: TurnR
     }
     const interruptOnDisconnect = boolParam(c.query, 'interruptOnDisconnect');
     const body = parseBody(turnBody, await c.json());
-    const info = await requireSession(ctx, c);
+    const info = await requireSession(ctx, c, 'write');
     if (body.agent !== undefined && body.agent !== info.agent) {
       throw new SwiftletError(
         'SWIFTLET_ERR_SESSION_AGENT_MISMATCH',
@@ -33,6 +33,7 @@ export function registerTurns(app: HttpApp, ctx: GatewayContext, registry: TurnR
     let run: TurnRun;
     try {
       run = ctx.runtime.run({
+        tenant: info.tenant,
         sessionId: info.id,
         agent: info.agent,
         input: body.input,
@@ -50,17 +51,17 @@ export function registerTurns(app: HttpApp, ctx: GatewayContext, registry: TurnR
   });
 
   app.route('GET', '/v1/sessions/:id/turns/:turnId/events', async (c) => {
-    const info = await requireSession(ctx, c);
+    const info = await requireSession(ctx, c, 'read');
     const after = lastEventId(c.req.headers, c.query);
     const turnId = c.params.turnId ?? '';
     const sse = wantsEventStream(c.req.headers.accept);
     const live = registry.get(turnId);
-    if (live && live.sessionId === info.id) {
+    if (live && live.sessionId === info.id && live.tenant === info.tenant) {
       if (sse && !live.ended) return streamLive(ctx, c, live, after);
-      const events = await live.after(after, readLog(ctx.runtime, info.id, turnId));
+      const events = await live.after(after, readLog(ctx.runtime, info, turnId));
       return sendEvents(ctx, c, events, live.ended);
     }
-    const entries = await readLog(ctx.runtime, info.id, turnId)();
+    const entries = await readLog(ctx.runtime, info, turnId)();
     if (entries.length === 0) {
       throw new SwiftletError('SWIFTLET_ERR_NOT_FOUND', `no turn ${turnId} in session ${info.id}`, { field: 'turnId' });
     }
@@ -81,7 +82,8 @@ async function streamLive(
     heartbeatMs: ctx.options.sseHeartbeatMs,
     headers: { 'x-session-id': live.sessionId, 'x-turn-id': live.turnId },
   });
-  for await (const item of live.follow(after, c.signal, readLog(ctx.runtime, live.sessionId, live.turnId))) {
+  const log = readLog(ctx.runtime, { tenant: live.tenant, id: live.sessionId }, live.turnId);
+  for await (const item of live.follow(after, c.signal, log)) {
     const wait = sse.send(item.event.type, item.event, formatId(item.id));
     if (wait) await wait;
     if (sse.closed) break;
@@ -115,10 +117,10 @@ async function sendEvents(ctx: GatewayContext, c: RequestCtx, events: SeqEvent[]
  * Reads one turn's entries: the log's tail first (a resumed turn is nearly always recent), widening until the turn's
  * start is in view or the whole log was read.
  */
-function readLog(runtime: Runtime, sessionId: string, turnId: string): () => Promise<Entry[]> {
+function readLog(runtime: Runtime, session: SessionKey, turnId: string): () => Promise<Entry[]> {
   return async () => {
     for (let limit = 256; ; limit *= 8) {
-      const tail = await runtime.entries(sessionId, { tail: true, limit });
+      const tail = await runtime.entries(session.id, { tenant: session.tenant, tail: true, limit });
       const start = tail.findIndex((e) => e.turnId === turnId && e.type === 'turn_start');
       if (start >= 0 || tail.length < limit) return tail.slice(Math.max(0, start)).filter((e) => e.turnId === turnId);
     }

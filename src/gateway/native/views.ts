@@ -3,6 +3,8 @@ import type { Entry, JSONValue, SessionInfo, TodoItem, ToolCall, TurnEndEvent } 
 
 export interface SessionView {
   id: string;
+  /** The tenant that owns the session (an admin key's listing mixes tenants). */
+  tenant: string;
   agent: string;
   createdAt: string;
   updatedAt: string;
@@ -14,6 +16,7 @@ export interface SessionView {
 export function sessionView(s: SessionInfo): SessionView {
   return {
     id: s.id,
+    tenant: s.tenant,
     agent: s.agent,
     createdAt: new Date(s.createdAt).toISOString(),
     updatedAt: new Date(s.updatedAt).toISOString(),

@@ -46,7 +46,7 @@ export async function parseResponsesRequest(
   if (header !== undefined && header !== ref.sessionId) {
     throw invalid('previous_response_id', 'names another session than X-Swiftlet-Session');
   }
-  await checkLatest(gw, ref.sessionId, ref.turnId, previous);
+  await checkLatest(gw, ctx, ref.sessionId, ref.turnId, previous);
   return { agent, input, stream, previousResponseId: previous, sessionId: ref.sessionId };
 }
 
@@ -70,10 +70,21 @@ function lastUserText(input: unknown): string {
 
 /**
  * A session log does not branch: a conversation continues only from its latest response. The check costs one read of
- * the session's last entry, which is the previous turn's `turn_end`.
+ * the session's last entry, which is the previous turn's `turn_end`. The session is looked up in the caller's tenant
+ * and must be of an agent the caller may use before anything about it is told: otherwise it is unknown.
  */
-async function checkLatest(gw: GatewayContext, sessionId: string, turnId: string, id: string): Promise<void> {
-  const [last] = await gw.runtime.entries(sessionId, { tail: true, limit: 1 });
+async function checkLatest(
+  gw: GatewayContext,
+  ctx: RequestCtx,
+  sessionId: string,
+  turnId: string,
+  id: string,
+): Promise<void> {
+  const tenant = ctx.caller.tenant;
+  const info = await gw.runtime.getSession(sessionId, { tenant });
+  const allowed = ctx.caller.key?.agents;
+  const visible = info !== undefined && (allowed === undefined || allowed.includes(info.agent));
+  const [last] = visible ? await gw.runtime.entries(sessionId, { tenant, tail: true, limit: 1 }) : [];
   if (!last) {
     throw new SwiftletError('SWIFTLET_ERR_NOT_FOUND', `previous_response_id: no response ${id}`, {
       field: 'previous_response_id',

@@ -42,10 +42,13 @@ export async function runTurn(
 ): Promise<TurnOutput> {
   const release = ctx.admitTurn(rc.caller, spec.agent);
   try {
+    const allowed = rc.caller.key?.agents;
     const run = ctx.runtime.run({
+      tenant: rc.caller.tenant,
       agent: spec.agent,
       input: spec.input,
       signal: rc.signal,
+      ...(allowed === undefined ? {} : { allowedAgents: allowed }),
       ...(spec.sessionId === undefined ? {} : { sessionId: spec.sessionId }),
       ...(spec.history === undefined ? {} : { ephemeral: { history: spec.history } }),
     });

@@ -142,8 +142,11 @@ export class WsConnection {
       // A client that left while its turn waited to start never learnt of the turn: do not run it.
       if (!this.#open) return;
       release = ctx.admitTurn(caller, agent);
+      const allowed = caller.key?.agents;
       run = ctx.runtime.run({
+        tenant: caller.tenant,
         input: msg.input,
+        ...(allowed === undefined ? {} : { allowedAgents: allowed }),
         ...(msg.sessionId === undefined ? {} : { sessionId: msg.sessionId }),
         ...(msg.agent === undefined ? {} : { agent: msg.agent }),
         ...(controller ? { signal: controller.signal } : {}),
@@ -177,29 +180,34 @@ export class WsConnection {
     }
   }
 
-  /** The agent a turn will use, for admission: named, else the session's, else the default for a new session. */
+  /**
+   * The agent a turn will use, for admission: named, else the session's, else the default for a new session. A
+   * session of an agent the key may not use is left to the runtime, which answers it as unknown.
+   */
   async #agentFor(msg: TurnMessage): Promise<string> {
     if (msg.agent !== undefined) return msg.agent;
-    if (msg.sessionId === undefined) return this.#deps.defaultAgent;
-    const info = await this.#deps.ctx.runtime.getSession(msg.sessionId);
-    return info?.agent ?? this.#deps.defaultAgent;
+    const { caller, ctx, defaultAgent } = this.#deps;
+    if (msg.sessionId === undefined) return defaultAgent;
+    const info = await ctx.runtime.getSession(msg.sessionId, { tenant: caller.tenant });
+    const allowed = caller.key?.agents;
+    if (info === undefined || (allowed !== undefined && !allowed.includes(info.agent))) return defaultAgent;
+    return info.agent;
   }
 
   async #interrupt(msg: InterruptMessage): Promise<void> {
     const { ctx, caller } = this.#deps;
+    const tenant = caller.tenant;
     try {
-      // A key limited to some agents may interrupt only those agents' sessions.
+      // A key limited to some agents may interrupt only those agents' sessions; others' answer as not running.
       if (caller.key?.agents !== undefined && !this.#owns(msg.sessionId)) {
-        const info = await ctx.runtime.getSession(msg.sessionId);
-        if (!info) {
+        const info = await ctx.runtime.getSession(msg.sessionId, { tenant });
+        if (!info || !caller.key.agents.includes(info.agent)) {
           this.#send(interruptFrame(msg.id, msg.sessionId, false));
           return;
         }
-        ctx.checkAgent(caller, info.agent);
       }
-      this.#send(
-        interruptFrame(msg.id, msg.sessionId, ctx.runtime.interrupt(msg.sessionId, 'interrupted by the client')),
-      );
+      const reason = 'interrupted by the client';
+      this.#send(interruptFrame(msg.id, msg.sessionId, ctx.runtime.interrupt(msg.sessionId, { tenant, reason })));
     } catch (err) {
       this.#fail(err, msg.id);
     }

@@ -18,8 +18,8 @@ export function pgError(err: unknown, what: string): SwiftletError {
   if (code === 'SW409') return conflictError(String(detail), message, err);
   if (code === 'SW404') return notFoundError(String(detail));
   if (code === '23505') {
-    // detail reads `Key (session_id, seq)=(abc, 3) already exists.` or `Key (id)=(abc) already exists.`
-    const key = typeof detail === 'string' ? /=\((.+?)(?:, (\d+))?\) already exists/.exec(detail) : null;
+    // detail reads `Key (tenant, session_id, seq)=(t, abc, 3) already exists.` or `Key (tenant, id)=(t, abc) …`
+    const key = typeof detail === 'string' ? /=\([^,]*, (.+?)(?:, (\d+))?\) already exists/.exec(detail) : null;
     const what = key?.[2] === undefined ? 'it already exists' : `seq ${key[2]} already exists`;
     return conflictError(key?.[1] ?? '?', what, err);
   }

@@ -1,37 +1,66 @@
 import type { QueryConfig } from 'pg';
 import { encodeEntry, type SessionWrite } from '../plan.js';
 
-const SESSION_COLUMNS = 'id, agent, created_at, updated_at, last_seq, open_turn, metadata';
+const SESSION_COLUMNS = 'tenant, id, agent, created_at, updated_at, last_seq, open_turn, metadata';
 const ENTRY_COLUMNS = 'seq, turn_id, type, at, data';
 
-/** Hot statements, named so that each connection parses and plans them once. */
+/** Hot statements, named so that each connection parses and plans them once. Every one names its tenant. */
 export const Q = {
   append: { name: 'swiftlet_append', text: 'SELECT swiftlet_append($1, $2, $3, $4)' },
-  getSession: { name: 'swiftlet_get', text: `SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = $1` },
+  getSession: {
+    name: 'swiftlet_get',
+    text: `SELECT ${SESSION_COLUMNS} FROM sessions WHERE tenant = $1 AND id = $2`,
+  },
   // LIMIT NULL means no limit.
   load: {
     name: 'swiftlet_load',
-    text: `SELECT ${ENTRY_COLUMNS} FROM entries WHERE session_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+    text: `SELECT ${ENTRY_COLUMNS} FROM entries WHERE tenant = $1 AND session_id = $2 AND seq > $3
+           ORDER BY seq LIMIT $4`,
   },
   loadTail: {
     name: 'swiftlet_load_tail',
-    text: `SELECT ${ENTRY_COLUMNS} FROM entries WHERE session_id = $1 AND seq > $2 ORDER BY seq DESC LIMIT $3`,
+    text: `SELECT ${ENTRY_COLUMNS} FROM entries WHERE tenant = $1 AND session_id = $2 AND seq > $3
+           ORDER BY seq DESC LIMIT $4`,
   },
   // `updated_at <= $` is the index range; the OR only sorts out rows sharing the cursor's timestamp.
   list: {
     name: 'swiftlet_list',
-    text: `SELECT ${SESSION_COLUMNS} FROM sessions WHERE updated_at <= $1 AND (updated_at < $1 OR id > $2)
-           ORDER BY updated_at DESC, id LIMIT $3`,
+    text: `SELECT ${SESSION_COLUMNS} FROM sessions WHERE tenant = $1 AND updated_at <= $2 AND (updated_at < $2 OR id > $3)
+           ORDER BY updated_at DESC, id LIMIT $4`,
   },
   listAgent: {
     name: 'swiftlet_list_agent',
     text: `SELECT ${SESSION_COLUMNS} FROM sessions
-           WHERE agent = $1 AND updated_at <= $2 AND (updated_at < $2 OR id > $3)
-           ORDER BY updated_at DESC, id LIMIT $4`,
+           WHERE tenant = $1 AND agent = $2 AND updated_at <= $3 AND (updated_at < $3 OR id > $4)
+           ORDER BY updated_at DESC, id LIMIT $5`,
   },
-  openTurns: { name: 'swiftlet_open_turns', text: 'SELECT id, open_turn FROM sessions WHERE open_turn IS NOT NULL' },
-  deleteSession: { text: 'DELETE FROM sessions WHERE id = $1' },
-  deleteEntries: { text: 'DELETE FROM entries WHERE session_id = $1' },
+  // Across every tenant (operator paths): rows sharing a time and an id sort by tenant.
+  listAll: {
+    name: 'swiftlet_list_all',
+    text: `SELECT ${SESSION_COLUMNS} FROM sessions
+           WHERE updated_at <= $1 AND (updated_at < $1 OR id > $2 OR (id = $2 AND tenant > $3))
+           ORDER BY updated_at DESC, id, tenant LIMIT $4`,
+  },
+  listAllAgent: {
+    name: 'swiftlet_list_all_agent',
+    text: `SELECT ${SESSION_COLUMNS} FROM sessions
+           WHERE agent = $1 AND updated_at <= $2 AND (updated_at < $2 OR id > $3 OR (id = $3 AND tenant > $4))
+           ORDER BY updated_at DESC, id, tenant LIMIT $5`,
+  },
+  openTurns: {
+    name: 'swiftlet_open_turns',
+    text: 'SELECT tenant, id, open_turn FROM sessions WHERE tenant = $1 AND open_turn IS NOT NULL',
+  },
+  openTurnsAll: {
+    name: 'swiftlet_open_turns_all',
+    text: 'SELECT tenant, id, open_turn FROM sessions WHERE open_turn IS NOT NULL',
+  },
+  deleteSession: { text: 'DELETE FROM sessions WHERE tenant = $1 AND id = $2' },
+  deleteEntries: { text: 'DELETE FROM entries WHERE tenant = $1 AND session_id = $2' },
+  lockSession: { text: 'SELECT open_turn FROM sessions WHERE tenant = $1 AND id = $2 FOR UPDATE' },
+  sessionExists: { text: 'SELECT 1 FROM sessions WHERE tenant = $1 AND id = $2' },
+  moveSession: { text: 'UPDATE sessions SET tenant = $1 WHERE tenant = $2 AND id = $3' },
+  moveEntries: { text: 'UPDATE entries SET tenant = $1 WHERE tenant = $2 AND session_id = $3' },
 } satisfies Record<string, QueryConfig>;
 
 /** The JSON documents swiftlet_append reads: sessions and their metadata, entries and their payloads. */
@@ -42,6 +71,7 @@ export function appendArgs(writes: readonly SessionWrite[]): [string, string, st
   const data: string[] = [];
   for (const w of writes) {
     sessions.push({
+      tenant: w.tenant,
       id: w.id,
       ...(w.create ? { agent: w.create.agent, created_at: w.create.createdAt } : { expected: w.expectedSeq }),
       last_seq: w.lastSeq,
@@ -53,7 +83,7 @@ export function appendArgs(writes: readonly SessionWrite[]): [string, string, st
     metadata.push(w.create ? JSON.stringify(w.create.metadata) : 'null');
     for (const entry of w.entries) {
       const e = encodeEntry(entry);
-      entries.push({ session_id: w.id, seq: e.seq, turn_id: e.turnId, type: e.type, at: e.at });
+      entries.push({ tenant: w.tenant, session_id: w.id, seq: e.seq, turn_id: e.turnId, type: e.type, at: e.at });
       data.push(e.data);
     }
   }

@@ -1,8 +1,16 @@
 import type { Pool, PoolClient, QueryConfig, QueryResultRow } from 'pg';
-import { SwiftletError, type Entry, type EntryType, type SessionInfo } from '../../core/index.js';
+import {
+  ALL_TENANTS,
+  SwiftletError,
+  type Entry,
+  type EntryType,
+  type SessionInfo,
+  type SessionKey,
+  type TenantScope,
+} from '../../core/index.js';
 import { decodeCursor, encodeCursor, listLimit } from '../cursor.js';
-import { closedError } from '../errors.js';
-import { planAppend } from '../plan.js';
+import { closedError, conflictError } from '../errors.js';
+import { checkTenant, planAppend } from '../plan.js';
 import type {
   AppendBatch,
   ListFilter,
@@ -28,6 +36,7 @@ export interface PostgresStoreOptions {
 }
 
 interface SessionRow {
+  tenant: string;
   id: string;
   agent: string;
   created_at: string;
@@ -45,7 +54,7 @@ interface EntryRow {
   data: object;
 }
 
-const FIRST_PAGE = { updatedAt: Number.MAX_SAFE_INTEGER, id: '' };
+const FIRST_PAGE = { updatedAt: Number.MAX_SAFE_INTEGER, id: '', tenant: '' };
 
 /**
  * Sessions in PostgreSQL, shareable by many Swiftlet instances: appends check each session's last seq atomically, so
@@ -109,52 +118,83 @@ export class PostgresStore implements SessionStore {
     await this.#query('append', Q.append, appendArgs(writes));
   }
 
-  async getSession(sessionId: string): Promise<SessionInfo | undefined> {
-    const rows = await this.#query<SessionRow>('getSession', Q.getSession, [sessionId]);
+  async getSession(key: SessionKey): Promise<SessionInfo | undefined> {
+    const rows = await this.#query<SessionRow>('getSession', Q.getSession, [key.tenant, key.id]);
     return rows[0] && toInfo(rows[0]);
   }
 
-  async load(sessionId: string, options: LoadOptions = {}): Promise<Entry[]> {
-    const args = [sessionId, options.afterSeq ?? 0, options.limit ?? null];
+  async load(key: SessionKey, options: LoadOptions = {}): Promise<Entry[]> {
+    const args = [key.tenant, key.id, options.afterSeq ?? 0, options.limit ?? null];
     if (options.tail && options.limit !== undefined) {
       return (await this.#query<EntryRow>('load', Q.loadTail, args)).reverse().map(toEntry);
     }
     return (await this.#query<EntryRow>('load', Q.load, args)).map(toEntry);
   }
 
-  async list(filter: ListFilter = {}): Promise<SessionPage> {
+  async list(scope: TenantScope, filter: ListFilter = {}): Promise<SessionPage> {
     const limit = listLimit(filter.limit);
     const c = filter.cursor === undefined ? FIRST_PAGE : decodeCursor(filter.cursor);
-    const rows =
-      filter.agent === undefined
-        ? await this.#query<SessionRow>('list', Q.list, [c.updatedAt, c.id, limit + 1])
-        : await this.#query<SessionRow>('list', Q.listAgent, [filter.agent, c.updatedAt, c.id, limit + 1]);
+    const { agent } = filter;
+    let rows: SessionRow[];
+    if (scope === ALL_TENANTS) {
+      const page = [c.updatedAt, c.id, c.tenant, limit + 1];
+      rows =
+        agent === undefined
+          ? await this.#query<SessionRow>('list', Q.listAll, page)
+          : await this.#query<SessionRow>('list', Q.listAllAgent, [agent, ...page]);
+    } else {
+      rows =
+        agent === undefined
+          ? await this.#query<SessionRow>('list', Q.list, [scope, c.updatedAt, c.id, limit + 1])
+          : await this.#query<SessionRow>('list', Q.listAgent, [scope, agent, c.updatedAt, c.id, limit + 1]);
+    }
     const sessions = rows.slice(0, limit).map(toInfo);
     const last = sessions[sessions.length - 1];
     return { sessions, ...(rows.length > limit && last ? { nextCursor: encodeCursor(last) } : {}) };
   }
 
-  async delete(sessionId: string): Promise<boolean> {
+  async delete(key: SessionKey): Promise<boolean> {
     return this.#transaction('delete', async (client) => {
       // Deleting the session row first waits for any append holding it; the entries statement then sees its rows.
-      const { rowCount } = await client.query(Q.deleteSession, [sessionId]);
-      await client.query(Q.deleteEntries, [sessionId]);
+      const { rowCount } = await client.query(Q.deleteSession, [key.tenant, key.id]);
+      await client.query(Q.deleteEntries, [key.tenant, key.id]);
       return (rowCount ?? 0) > 0;
     });
   }
 
-  async prune(policy: PrunePolicy): Promise<PruneResult> {
+  async move(key: SessionKey, toTenant: string): Promise<boolean> {
+    checkTenant(toTenant, key.id);
+    return this.#transaction('move', async (client) => {
+      // The row lock makes a concurrent append wait, then fail its optimistic check on the old key.
+      const { rows } = await client.query<{ open_turn: string | null }>(Q.lockSession, [key.tenant, key.id]);
+      if (rows.length === 0) return false;
+      if (toTenant === key.tenant) return true;
+      if ((await client.query(Q.sessionExists, [toTenant, key.id])).rowCount) {
+        throw conflictError(key.id, `tenant ${toTenant} already has a session with this id`);
+      }
+      if (rows[0]!.open_turn !== null) throw conflictError(key.id, 'a turn is open on it');
+      await client.query(Q.moveSession, [toTenant, key.tenant, key.id]);
+      await client.query(Q.moveEntries, [toTenant, key.tenant, key.id]);
+      return true;
+    });
+  }
+
+  async prune(scope: TenantScope, policy: PrunePolicy): Promise<PruneResult> {
     const pool = this.#use();
     try {
-      return await prunePostgres(pool, policy, (what, fn) => this.#transaction(what, fn));
+      return await prunePostgres(pool, scope, policy, (what, fn) => this.#transaction(what, fn));
     } catch (err) {
       throw pgError(err, 'prune');
     }
   }
 
-  async openTurns(): Promise<OpenTurn[]> {
-    const rows = await this.#query<{ id: string; open_turn: string }>('openTurns', Q.openTurns, []);
-    return rows.map((r) => ({ sessionId: r.id, turnId: r.open_turn }));
+  async openTurns(scope: TenantScope): Promise<OpenTurn[]> {
+    type Row = { tenant: string; id: string; open_turn: string };
+    const rows =
+      scope === ALL_TENANTS
+        ? await this.#query<Row>('openTurns', Q.openTurnsAll, [])
+        : await this.#query<Row>('openTurns', Q.openTurns, [scope]);
+    return rows.map((r) => ({ tenant: r.tenant, sessionId: r.id, turnId: r.open_turn }));
   }
 
   async ping(): Promise<boolean> {
@@ -211,6 +251,7 @@ export class PostgresStore implements SessionStore {
 
 function toInfo(r: SessionRow): SessionInfo {
   return {
+    tenant: r.tenant,
     id: r.id,
     agent: r.agent,
     createdAt: Number(r.created_at),

@@ -30,4 +30,44 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (session_id, seq)
   );
   `,
+  // 2: tenants. A session's identity becomes (tenant, id); sessions that existed before belong to tenant `local`.
+  // SQLite cannot change a primary key in place, so both tables are rebuilt (a one-time copy).
+  `
+  CREATE TABLE sessions_v2 (
+    tenant TEXT NOT NULL,
+    id TEXT NOT NULL,
+    agent TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    last_seq INTEGER NOT NULL,
+    open_turn TEXT,
+    message_count INTEGER NOT NULL,
+    metadata TEXT NOT NULL,
+    PRIMARY KEY (tenant, id)
+  ) WITHOUT ROWID;
+  INSERT INTO sessions_v2 (tenant, id, agent, created_at, updated_at, last_seq, open_turn, message_count, metadata)
+    SELECT 'local', id, agent, created_at, updated_at, last_seq, open_turn, message_count, metadata FROM sessions;
+  DROP TABLE sessions;
+  ALTER TABLE sessions_v2 RENAME TO sessions;
+  CREATE INDEX sessions_by_update ON sessions (tenant, updated_at DESC, id);
+  CREATE INDEX sessions_by_agent ON sessions (tenant, agent, updated_at DESC, id);
+  -- Operator listings across every tenant.
+  CREATE INDEX sessions_by_update_all ON sessions (updated_at DESC, id, tenant);
+  CREATE INDEX sessions_open ON sessions (tenant, id, open_turn) WHERE open_turn IS NOT NULL;
+
+  CREATE TABLE entries_v2 (
+    tenant TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    turn_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (tenant, session_id, seq)
+  );
+  INSERT INTO entries_v2 (tenant, session_id, seq, turn_id, type, at, data)
+    SELECT 'local', session_id, seq, turn_id, type, at, data FROM entries ORDER BY session_id, seq;
+  DROP TABLE entries;
+  ALTER TABLE entries_v2 RENAME TO entries;
+  `,
 ];

@@ -1,10 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import { SwiftletError, type Entry, type EntryType, type SessionInfo } from '../../core/index.js';
+import {
+  ALL_TENANTS,
+  SwiftletError,
+  type Entry,
+  type EntryType,
+  type SessionInfo,
+  type SessionKey,
+  type TenantScope,
+} from '../../core/index.js';
 import { decodeCursor, encodeCursor, listLimit } from '../cursor.js';
 import { closedError, conflictError, notFoundError, schemaError } from '../errors.js';
-import { decodeEntry, planAppend, type SessionWrite } from '../plan.js';
+import { checkTenant, decodeEntry, planAppend, type SessionWrite } from '../plan.js';
 import type {
   AppendBatch,
   ListFilter,
@@ -31,6 +39,7 @@ export interface SqliteStoreOptions {
 }
 
 interface SessionRow {
+  tenant: string;
   id: string;
   agent: string;
   created_at: number;
@@ -48,10 +57,10 @@ interface EntryRow {
   data: string;
 }
 
-const SESSION_COLUMNS = 'id, agent, created_at, updated_at, last_seq, open_turn, metadata';
+const SESSION_COLUMNS = 'tenant, id, agent, created_at, updated_at, last_seq, open_turn, metadata';
 const ENTRY_COLUMNS = 'seq, turn_id, type, at, data';
 /** `list` without a cursor starts after this sentinel row, so one statement serves every page. */
-const FIRST_PAGE = { updatedAt: Number.MAX_SAFE_INTEGER, id: '' };
+const FIRST_PAGE = { updatedAt: Number.MAX_SAFE_INTEGER, id: '', tenant: '' };
 
 /** Sessions in one SQLite file (WAL). better-sqlite3 is loaded on `init`, so configs without SQLite never load it. */
 export class SqliteStore implements SessionStore {
@@ -61,7 +70,8 @@ export class SqliteStore implements SessionStore {
   #db: BetterSqlite3.Database | undefined;
   #s: Statements | undefined;
   #append: BetterSqlite3.Transaction<(writes: SessionWrite[]) => void> | undefined;
-  #delete: BetterSqlite3.Transaction<(id: string) => boolean> | undefined;
+  #delete: BetterSqlite3.Transaction<(tenant: string, id: string) => boolean> | undefined;
+  #move: BetterSqlite3.Transaction<(key: SessionKey, to: string) => boolean> | undefined;
   #pruner: SqlitePruner | undefined;
 
   constructor(options: SqliteStoreOptions) {
@@ -94,10 +104,11 @@ export class SqliteStore implements SessionStore {
       this.#append = db.transaction((writes: SessionWrite[]) => {
         for (const w of writes) applyWrite(s, w);
       });
-      this.#delete = db.transaction((id: string) => {
-        s.deleteEntries.run(id);
-        return s.deleteSession.run(id).changes > 0;
+      this.#delete = db.transaction((tenant: string, id: string) => {
+        s.deleteEntries.run(tenant, id);
+        return s.deleteSession.run(tenant, id).changes > 0;
       });
+      this.#move = db.transaction((key: SessionKey, to: string) => moveSession(s, key, to));
       this.#pruner = new SqlitePruner(db);
       this.#s = s;
       this.#db = db;
@@ -113,45 +124,58 @@ export class SqliteStore implements SessionStore {
     this.#run('append', () => this.#append!.immediate(writes));
   }
 
-  async getSession(sessionId: string): Promise<SessionInfo | undefined> {
-    const row = this.#run('getSession', (s) => s.getSession.get(sessionId) as SessionRow | undefined);
+  async getSession(key: SessionKey): Promise<SessionInfo | undefined> {
+    const row = this.#run('getSession', (s) => s.getSession.get(key.tenant, key.id) as SessionRow | undefined);
     return row && toInfo(row);
   }
 
-  async load(sessionId: string, options: LoadOptions = {}): Promise<Entry[]> {
+  async load(key: SessionKey, options: LoadOptions = {}): Promise<Entry[]> {
     const after = options.afterSeq ?? 0;
     const limit = options.limit ?? -1;
     if (options.tail && options.limit !== undefined) {
-      const rows = this.#run('load', (s) => s.loadTail.all(sessionId, after, limit) as EntryRow[]);
+      const rows = this.#run('load', (s) => s.loadTail.all(key.tenant, key.id, after, limit) as EntryRow[]);
       return rows.reverse().map(toEntry);
     }
-    return this.#run('load', (s) => s.load.all(sessionId, after, limit) as EntryRow[]).map(toEntry);
+    return this.#run('load', (s) => s.load.all(key.tenant, key.id, after, limit) as EntryRow[]).map(toEntry);
   }
 
-  async list(filter: ListFilter = {}): Promise<SessionPage> {
+  async list(scope: TenantScope, filter: ListFilter = {}): Promise<SessionPage> {
     const limit = listLimit(filter.limit);
     const c = filter.cursor === undefined ? FIRST_PAGE : decodeCursor(filter.cursor);
-    const rows = this.#run('list', (s) =>
-      filter.agent === undefined
-        ? s.list.all(c.updatedAt, c.updatedAt, c.id, limit + 1)
-        : s.listAgent.all(filter.agent, c.updatedAt, c.updatedAt, c.id, limit + 1),
-    ) as SessionRow[];
+    const { agent } = filter;
+    const rows = this.#run('list', (s) => {
+      if (scope === ALL_TENANTS) {
+        const page = [c.updatedAt, c.updatedAt, c.id, c.id, c.tenant, limit + 1] as const;
+        return agent === undefined ? s.listAll.all(...page) : s.listAllAgent.all(agent, ...page);
+      }
+      return agent === undefined
+        ? s.list.all(scope, c.updatedAt, c.updatedAt, c.id, limit + 1)
+        : s.listAgent.all(scope, agent, c.updatedAt, c.updatedAt, c.id, limit + 1);
+    }) as SessionRow[];
     const sessions = rows.slice(0, limit).map(toInfo);
     const last = sessions[sessions.length - 1];
     return { sessions, ...(rows.length > limit && last ? { nextCursor: encodeCursor(last) } : {}) };
   }
 
-  async delete(sessionId: string): Promise<boolean> {
-    return this.#run('delete', () => this.#delete!.immediate(sessionId));
+  async delete(key: SessionKey): Promise<boolean> {
+    return this.#run('delete', () => this.#delete!.immediate(key.tenant, key.id));
   }
 
-  async prune(policy: PrunePolicy): Promise<PruneResult> {
-    return this.#run('prune', () => this.#pruner!.prune(policy));
+  async move(key: SessionKey, toTenant: string): Promise<boolean> {
+    checkTenant(toTenant, key.id);
+    return this.#run('move', () => this.#move!.immediate(key, toTenant));
   }
 
-  async openTurns(): Promise<OpenTurn[]> {
-    const rows = this.#run('openTurns', (s) => s.openTurns.all() as { id: string; open_turn: string }[]);
-    return rows.map((r) => ({ sessionId: r.id, turnId: r.open_turn }));
+  async prune(scope: TenantScope, policy: PrunePolicy): Promise<PruneResult> {
+    return this.#run('prune', () => this.#pruner!.prune(scope, policy));
+  }
+
+  async openTurns(scope: TenantScope): Promise<OpenTurn[]> {
+    type Row = { tenant: string; id: string; open_turn: string };
+    const rows = this.#run('openTurns', (s) =>
+      scope === ALL_TENANTS ? (s.openTurnsAll.all() as Row[]) : (s.openTurns.all(scope) as Row[]),
+    );
+    return rows.map((r) => ({ tenant: r.tenant, sessionId: r.id, turnId: r.open_turn }));
   }
 
   async ping(): Promise<boolean> {
@@ -164,7 +188,7 @@ export class SqliteStore implements SessionStore {
 
   async close(): Promise<void> {
     const db = this.#db;
-    this.#db = this.#s = this.#append = this.#delete = this.#pruner = undefined;
+    this.#db = this.#s = this.#append = this.#delete = this.#move = this.#pruner = undefined;
     this.#opening = undefined;
     db?.close();
   }
@@ -200,40 +224,72 @@ type Statements = ReturnType<typeof prepare>;
 
 function prepare(db: BetterSqlite3.Database) {
   return {
-    createSession: db.prepare<[string, string, number, number, number, string | null, string, number]>(
-      `INSERT INTO sessions (${SESSION_COLUMNS}, message_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    createSession: db.prepare<[string, string, string, number, number, number, string | null, string, number]>(
+      `INSERT INTO sessions (${SESSION_COLUMNS}, message_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     // Optimistic check: the row moves only if nobody appended since the caller read lastSeq.
-    advanceSession: db.prepare<[number, number, number, string | null, number, string, number]>(
+    advanceSession: db.prepare<[number, number, number, string | null, number, string, string, number]>(
       `UPDATE sessions SET updated_at = MAX(updated_at, ?), last_seq = ?,
          open_turn = CASE WHEN ? THEN open_turn ELSE ? END, message_count = message_count + ?
-       WHERE id = ? AND last_seq = ?`,
+       WHERE tenant = ? AND id = ? AND last_seq = ?`,
     ),
-    sessionExists: db.prepare<[string]>('SELECT 1 FROM sessions WHERE id = ?').pluck(),
-    insertEntry: db.prepare<[string, number, string, string, number, string]>(
-      `INSERT INTO entries (session_id, ${ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`,
+    sessionExists: db.prepare<[string, string]>('SELECT 1 FROM sessions WHERE tenant = ? AND id = ?').pluck(),
+    insertEntry: db.prepare<[string, string, number, string, string, number, string]>(
+      `INSERT INTO entries (tenant, session_id, ${ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ),
-    getSession: db.prepare<[string]>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = ?`),
-    load: db.prepare<[string, number, number]>(
-      `SELECT ${ENTRY_COLUMNS} FROM entries WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+    getSession: db.prepare<[string, string]>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE tenant = ? AND id = ?`),
+    load: db.prepare<[string, string, number, number]>(
+      `SELECT ${ENTRY_COLUMNS} FROM entries WHERE tenant = ? AND session_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
     ),
-    loadTail: db.prepare<[string, number, number]>(
-      `SELECT ${ENTRY_COLUMNS} FROM entries WHERE session_id = ? AND seq > ? ORDER BY seq DESC LIMIT ?`,
+    loadTail: db.prepare<[string, string, number, number]>(
+      `SELECT ${ENTRY_COLUMNS} FROM entries WHERE tenant = ? AND session_id = ? AND seq > ? ORDER BY seq DESC LIMIT ?`,
     ),
     // `updated_at <= ?` is the index range; the OR only sorts out rows sharing the cursor's timestamp.
-    list: db.prepare<[number, number, string, number]>(
-      `SELECT ${SESSION_COLUMNS} FROM sessions WHERE updated_at <= ? AND (updated_at < ? OR id > ?)
+    list: db.prepare<[string, number, number, string, number]>(
+      `SELECT ${SESSION_COLUMNS} FROM sessions WHERE tenant = ? AND updated_at <= ? AND (updated_at < ? OR id > ?)
        ORDER BY updated_at DESC, id LIMIT ?`,
     ),
-    listAgent: db.prepare<[string, number, number, string, number]>(
-      `SELECT ${SESSION_COLUMNS} FROM sessions WHERE agent = ? AND updated_at <= ? AND (updated_at < ? OR id > ?)
+    listAgent: db.prepare<[string, string, number, number, string, number]>(
+      `SELECT ${SESSION_COLUMNS} FROM sessions
+       WHERE tenant = ? AND agent = ? AND updated_at <= ? AND (updated_at < ? OR id > ?)
        ORDER BY updated_at DESC, id LIMIT ?`,
     ),
-    deleteEntries: db.prepare<[string]>('DELETE FROM entries WHERE session_id = ?'),
-    deleteSession: db.prepare<[string]>('DELETE FROM sessions WHERE id = ?'),
-    openTurns: db.prepare<[]>('SELECT id, open_turn FROM sessions WHERE open_turn IS NOT NULL'),
+    // Across every tenant (operator paths): rows sharing a time and an id sort by tenant.
+    listAll: db.prepare<[number, number, string, string, string, number]>(
+      `SELECT ${SESSION_COLUMNS} FROM sessions
+       WHERE updated_at <= ? AND (updated_at < ? OR id > ? OR (id = ? AND tenant > ?))
+       ORDER BY updated_at DESC, id, tenant LIMIT ?`,
+    ),
+    listAllAgent: db.prepare<[string, number, number, string, string, string, number]>(
+      `SELECT ${SESSION_COLUMNS} FROM sessions
+       WHERE agent = ? AND updated_at <= ? AND (updated_at < ? OR id > ? OR (id = ? AND tenant > ?))
+       ORDER BY updated_at DESC, id, tenant LIMIT ?`,
+    ),
+    deleteEntries: db.prepare<[string, string]>('DELETE FROM entries WHERE tenant = ? AND session_id = ?'),
+    deleteSession: db.prepare<[string, string]>('DELETE FROM sessions WHERE tenant = ? AND id = ?'),
+    moveSession: db.prepare<[string, string, string]>(
+      'UPDATE sessions SET tenant = ? WHERE tenant = ? AND id = ? AND open_turn IS NULL',
+    ),
+    moveEntries: db.prepare<[string, string, string]>(
+      'UPDATE entries SET tenant = ? WHERE tenant = ? AND session_id = ?',
+    ),
+    openTurns: db.prepare<[string]>(
+      'SELECT tenant, id, open_turn FROM sessions WHERE tenant = ? AND open_turn IS NOT NULL',
+    ),
+    openTurnsAll: db.prepare<[]>('SELECT tenant, id, open_turn FROM sessions WHERE open_turn IS NOT NULL'),
     ping: db.prepare<[]>('SELECT 1').pluck(),
   };
+}
+
+function moveSession(s: Statements, key: SessionKey, to: string): boolean {
+  if (s.sessionExists.get(key.tenant, key.id) === undefined) return false;
+  if (to === key.tenant) return true;
+  if (s.sessionExists.get(to, key.id) !== undefined) {
+    throw conflictError(key.id, `tenant ${to} already has a session with this id`);
+  }
+  if (s.moveSession.run(to, key.tenant, key.id).changes === 0) throw conflictError(key.id, 'a turn is open on it');
+  s.moveEntries.run(to, key.tenant, key.id);
+  return true;
 }
 
 function applyWrite(s: Statements, w: SessionWrite): void {
@@ -243,23 +299,32 @@ function applyWrite(s: Statements, w: SessionWrite): void {
     const updatedAt = Math.max(c.createdAt, w.updatedAt);
     try {
       const metadata = JSON.stringify(c.metadata);
-      s.createSession.run(w.id, c.agent, c.createdAt, updatedAt, w.lastSeq, open, metadata, w.messages);
+      s.createSession.run(w.tenant, w.id, c.agent, c.createdAt, updatedAt, w.lastSeq, open, metadata, w.messages);
     } catch (err) {
       if (isConstraint(err)) throw conflictError(w.id, 'it already exists', err);
       throw err;
     }
   } else {
     const keep = w.openTurn === undefined ? 1 : 0;
-    const moved = s.advanceSession.run(w.updatedAt, w.lastSeq, keep, open, w.messages, w.id, w.expectedSeq).changes;
+    const moved = s.advanceSession.run(
+      w.updatedAt,
+      w.lastSeq,
+      keep,
+      open,
+      w.messages,
+      w.tenant,
+      w.id,
+      w.expectedSeq,
+    ).changes;
     if (moved === 0) {
-      if (s.sessionExists.get(w.id) === undefined) throw notFoundError(w.id);
+      if (s.sessionExists.get(w.tenant, w.id) === undefined) throw notFoundError(w.id);
       throw conflictError(w.id, `its last seq is not ${w.expectedSeq}`);
     }
   }
   const insert = s.insertEntry;
   for (const entry of w.entries) {
     try {
-      insert.run(w.id, entry.seq, entry.turnId, entry.type, entry.at, payloadJson(entry));
+      insert.run(w.tenant, w.id, entry.seq, entry.turnId, entry.type, entry.at, payloadJson(entry));
     } catch (err) {
       if (isConstraint(err)) throw conflictError(w.id, `seq ${entry.seq} already exists`, err);
       throw err;
@@ -283,6 +348,7 @@ function payloadJson(entry: Entry): string {
 
 function toInfo(r: SessionRow): SessionInfo {
   return {
+    tenant: r.tenant,
     id: r.id,
     agent: r.agent,
     createdAt: r.created_at,
