@@ -55,11 +55,17 @@ class TokenBucket {
 
 const MISSING = 'missing API key: send Authorization: Bearer <key>';
 
+/** Authentication, plus `charge`: one more request against the caller's rate limit (a WebSocket message). */
+export type KeyAuthenticate = Authenticate & {
+  /** Takes a token from the caller's key's bucket; the RATE_LIMITED error (with its retry delay) when it is empty. */
+  charge(caller: Caller): SwiftletError | undefined;
+};
+
 /**
  * Bearer-key authentication, then the key's rate limit. Every request is compared with every key, whatever matches,
  * so the time taken says nothing about which key (or how much of one) was right.
  */
-export function createAuthenticate(options: ServerOptions, now: Clock = () => performance.now()): Authenticate {
+export function createAuthenticate(options: ServerOptions, now: Clock = () => performance.now()): KeyAuthenticate {
   const keys = options.apiKeys.map((k, i) => ({
     key: k,
     // A hash of another length would make timingSafeEqual throw on every request.
@@ -68,8 +74,22 @@ export function createAuthenticate(options: ServerOptions, now: Clock = () => pe
     // One frozen caller per key: a request allocates nothing to say who it is.
     caller: Object.freeze({ key: k, tenant: k.tenant, admin: k.admin === true }) as Caller,
   }));
-  if (keys.length === 0) return () => LOCAL_CALLER;
-  return (req) => {
+  const byKey = new Map(keys.map((k) => [k.key, k]));
+  const limit = (k: (typeof keys)[number]): SwiftletError | undefined => {
+    const wait = k.bucket?.take(now()) ?? 0;
+    if (wait === 0) return undefined;
+    return new SwiftletError(
+      'SWIFTLET_ERR_RATE_LIMITED',
+      `API key "${k.key.name}" is over its rate limit (${String(k.key.ratePerSec)} requests/s, burst ${bucketSize(k.key)})`,
+      { retryAfterMs: wait },
+    );
+  };
+  const charge = (caller: Caller): SwiftletError | undefined => {
+    const k = caller.key && byKey.get(caller.key);
+    return k ? limit(k) : undefined;
+  };
+  if (keys.length === 0) return Object.assign(() => LOCAL_CALLER, { charge });
+  const authenticate: Authenticate = (req) => {
     const header = req.headers.authorization;
     const m = typeof header === 'string' ? /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header) : null;
     if (!m) return new SwiftletError('SWIFTLET_ERR_UNAUTHORIZED', MISSING);
@@ -77,17 +97,9 @@ export function createAuthenticate(options: ServerOptions, now: Clock = () => pe
     let found: (typeof keys)[number] | null = null;
     for (const k of keys) if (timingSafeEqual(digest, k.hash) && found === null) found = k;
     if (!found) return new SwiftletError('SWIFTLET_ERR_UNAUTHORIZED', 'unknown API key');
-    const wait = found.bucket?.take(now()) ?? 0;
-    if (wait > 0) {
-      const k = found.key;
-      return new SwiftletError(
-        'SWIFTLET_ERR_RATE_LIMITED',
-        `API key "${k.name}" is over its rate limit (${String(k.ratePerSec)} requests/s, burst ${bucketSize(k)})`,
-        { retryAfterMs: wait },
-      );
-    }
-    return found.caller;
+    return limit(found) ?? found.caller;
   };
+  return Object.assign(authenticate, { charge });
 }
 
 function validHash(k: ApiKeyOptions, i: number): Buffer {

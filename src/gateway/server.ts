@@ -49,6 +49,7 @@ export async function startGateway(
   }
   let draining = false;
   const admission = createAdmission(options);
+  const authenticate = createAuthenticate(options);
   const context: GatewayContext = {
     runtime,
     options,
@@ -60,9 +61,10 @@ export async function startGateway(
       return admission.admit(caller, agent);
     },
     checkAgent: (caller, agent) => admission.checkAgent(caller, agent),
+    chargeRequest: (caller) => authenticate.charge(caller),
   };
   const app = new HttpApp(log, options.bodyLimitBytes);
-  app.setAuthenticate(createAuthenticate(options));
+  app.setAuthenticate(authenticate);
   registerOps(app, context, options.metrics ? extras.metrics : undefined);
   registerNative(app, context);
   registerOpenAi(app, context);

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { LOCAL_TENANT } from '../core/index.js';
+import { LOCAL_TENANT, type SwiftletError } from '../core/index.js';
 import type { Runtime } from '../runtime/index.js';
 
 export interface ApiKeyOptions {
@@ -80,6 +80,11 @@ export interface GatewayContext {
    * Returns the release function, to call exactly once when the turn has ended.
    */
   admitTurn(caller: Caller, agent: string): () => void;
+  /**
+   * One more request against the caller's key's rate limit, for what arrives without an HTTP request (a WebSocket
+   * `turn` or `interrupt` message): the RATE_LIMITED error to answer with, or undefined.
+   */
+  chargeRequest(caller: Caller): SwiftletError | undefined;
   /** Throws FORBIDDEN when the caller's key may not use this agent (for reads of an agent's sessions). */
   checkAgent(caller: Caller, agent: string): void;
 }

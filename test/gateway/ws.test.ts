@@ -227,3 +227,29 @@ test('closing the gateway ends running turns, then closes every socket with 1001
   const end = busy.frames.find(isEvent('r', 'turn-end'));
   assert.equal(end?.event.outcome, 'interrupted', 'the turn-end reached the client before the close');
 });
+
+test("turn and interrupt messages take tokens from the key's rate limit; past it, an error frame and the socket stays", async (t) => {
+  const { url, mock } = await startTestGateway(t, {
+    keys: { k: { key: 'rate-key-0123456789', ratePerSec: 0.01, burst: 3 } },
+  });
+  // The handshake takes the first token; two messages fit in the burst, the rest are refused.
+  const c = await WsClient.open(url, { headers: { authorization: 'Bearer rate-key-0123456789' } });
+  for (let i = 0; i < 20; i++) c.send({ type: 'turn', id: i, sessionId: `ws-rate-${i}`, input: 'hi' });
+  for (let i = 0; i < 20; i++) await c.waitFor((f) => f.id === i && (f.type === 'error' || f.type === 'turn-accepted'));
+  const accepted = c.frames.filter((f) => f.type === 'turn-accepted').map((f) => f.id);
+  const refused = c.frames.filter((f) => f.type === 'error');
+  assert.deepEqual(accepted, [0, 1]);
+  assert.equal(refused.length, 18);
+  for (const f of refused) {
+    assert.equal(f.error.code, 'SWIFTLET_ERR_RATE_LIMITED');
+    assert.ok(f.error.retryAfterMs > 0);
+  }
+  c.send({ type: 'interrupt', id: 'i', sessionId: 'ws-rate-0' });
+  assert.equal((await c.waitFor((f) => f.id === 'i')).error.code, 'SWIFTLET_ERR_RATE_LIMITED');
+  // Pings are not requests; the socket is still open and answers.
+  c.send({ type: 'ping', id: 'p' });
+  assert.equal((await c.waitFor((f) => f.id === 'p')).type, 'pong');
+  await c.turnEnd(0);
+  await c.turnEnd(1);
+  assert.equal(mock.requestCount, 2, 'only the admitted turns reached the model');
+});

@@ -117,6 +117,14 @@ export class WsConnection {
       return;
     }
     const msg = parsed.msg;
+    // Each turn and interrupt is a request: it takes a token from the key's bucket, as an HTTP request does.
+    if (msg.type !== 'ping') {
+      const limited = this.#deps.ctx.chargeRequest(this.#deps.caller);
+      if (limited) {
+        this.#send(errorFrame(limited, msg.id));
+        return;
+      }
+    }
     switch (msg.type) {
       case 'turn':
         this.#starting = this.#starting
