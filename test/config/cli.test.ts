@@ -46,11 +46,11 @@ describe('swiftlet config', () => {
     writeFileSync(
       file,
       'providers:\n  openai: { type: openai, apiKey: sk-secret, headers: { X-Token: t0ken } }\nagents:\n  a: { model: openai/m }\n' +
-        'storage: { driver: postgres, url: "postgres://app:hunter2@db:5432/x" }\n',
+        'storage: { driver: postgres, url: "postgres://app:hunter2@db:5432/x?password=QPASS999&sslpassword=SSLP" }\n',
     );
     const r = await runCli(['config', 'check', '--json', '--config', file]);
     assert.equal(r.code, 0, r.stderr);
-    assert.doesNotMatch(r.stdout, /sk-secret|t0ken|hunter2/);
+    assert.doesNotMatch(r.stdout, /sk-secret|t0ken|hunter2|QPASS999|SSLP/);
     const out = JSON.parse(r.stdout) as {
       ok: boolean;
       source: string;
@@ -64,7 +64,7 @@ describe('swiftlet config', () => {
     assert.equal(out.storage, 'postgres');
     assert.equal(out.config.providers.openai.apiKey, '***');
     assert.deepEqual(out.config.providers.openai.headers, { 'X-Token': '***' });
-    assert.equal(out.config.storage.url, 'postgres://app:***@db:5432/x');
+    assert.equal(out.config.storage.url, 'postgres://app:***@db:5432/x?password=***&sslpassword=***');
   });
 
   test('check an invalid file: a headline and one line per problem, exit 2; --json gives the issues', async (t) => {

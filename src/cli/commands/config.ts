@@ -1,7 +1,8 @@
 // `swiftlet config check [file]` validates a config and says what it defines; `swiftlet config schema` prints the
 // JSON Schema editors use to autocomplete swiftlet.yaml.
 import { SwiftletError } from '../../core/index.js';
-import { configJsonSchema, loadConfig, type LoadedConfig, type SwiftletConfig } from '../../config/index.js';
+import { configJsonSchema, loadConfig, type LoadedConfig } from '../../config/index.js';
+import { redactConfig } from '../redact-config.js';
 import { EXIT, reportError, stringOpt, type Command, type CommandContext } from '../command.js';
 
 const USAGE = 'config check [file]\n       swiftlet config schema';
@@ -41,7 +42,7 @@ async function check(ctx: CommandContext, file: string | undefined): Promise<num
   const loaded = await loadConfig(file === undefined ? {} : { path: file });
   const { agents, providers, storage } = loaded.config;
   if (ctx.json) {
-    ctx.stdout.write(JSON.stringify({ ok: true, ...summary(loaded), config: redact(loaded.config) }) + '\n');
+    ctx.stdout.write(JSON.stringify({ ok: true, ...summary(loaded), config: redactConfig(loaded.config) }) + '\n');
     return EXIT.ok;
   }
   const agentNames = Object.keys(agents);
@@ -66,23 +67,4 @@ function summary(loaded: LoadedConfig) {
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
-/** The effective config with secrets masked: API keys, header values, a database password. */
-function redact(config: SwiftletConfig): unknown {
-  const providers = Object.fromEntries(
-    Object.entries(config.providers).map(([name, p]) => [
-      name,
-      {
-        ...p,
-        ...(p.apiKey === undefined ? {} : { apiKey: '***' }),
-        headers: Object.fromEntries(Object.keys(p.headers).map((h) => [h, '***'])),
-      },
-    ]),
-  );
-  const storage =
-    config.storage.driver === 'postgres'
-      ? { ...config.storage, url: config.storage.url.replace(/^(\w+:\/\/[^:/@]*:)[^@]*@/, '$1***@') }
-      : config.storage;
-  return { ...config, providers, storage };
 }
