@@ -35,5 +35,7 @@ test('API keys: names and an 8-digit fingerprint, never the SHA-256 digest', () 
   assert.ok(!text.includes(digest.slice(0, 16)), 'nor a long part of it');
   assert.ok(!text.includes(key));
   const out = redactConfig(config) as { server: { apiKeys: { name: string; fingerprint: string }[] } };
-  assert.deepEqual(out.server.apiKeys, [{ name: 'alice', fingerprint: `sha256:${digest.slice(0, 8)}…` }]);
+  assert.deepEqual(out.server.apiKeys, [
+    { name: 'alice', tenant: 'alice', admin: false, fingerprint: `sha256:${digest.slice(0, 8)}…` },
+  ]);
 });
