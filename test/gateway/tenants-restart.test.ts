@@ -3,9 +3,7 @@
 // before tenants existed is readable by keyless use (tenant local) and by an admin key.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { DEFAULT_SERVER_OPTIONS, startGateway, type ApiKeyOptions } from '../../src/gateway/index.js';
 import { sha256Hex } from '../../src/gateway/auth.js';
@@ -13,6 +11,7 @@ import { startMockLlm, type MockLlm } from '../../src/model/index.js';
 import { createRuntime } from '../../src/runtime/index.js';
 import { tempDir, testConfig } from '../helpers/runtime.js';
 import { requirePostgres } from '../helpers/services.js';
+import { writeSqliteV1 } from '../helpers/store-v1.js';
 import { call } from './native-support.js';
 import { WsClient } from './ws-support.js';
 
@@ -111,17 +110,17 @@ test('same id in two tenants across a restart: PostgreSQL', async (t) => {
 
 test('a store from before tenants: its sessions are tenant local, for keyless use and for an admin key', async (t) => {
   const path = join(tempDir(t), 'v1.db');
-  copyFileSync(fileURLToPath(new URL('../fixtures/store-v1/sqlite-v1.db', import.meta.url)), path);
+  await writeSqliteV1(path);
   const mock = await startMockLlm({});
   t.after(() => mock.close());
   const storage = `{ driver: sqlite, path: ${JSON.stringify(path)} }`;
   const keyless = await serve(mock, storage, []);
   t.after(() => keyless.stop());
   const listed = await call(keyless.url, 'GET', '/v1/sessions', {});
-  assert.deepEqual(
-    listed.body.sessions.map((s: { tenant: string; id: string }) => `${s.tenant}/${s.id}`).sort(),
-    ['local/ses_fixture_one', 'local/user-42'],
-  );
+  assert.deepEqual(listed.body.sessions.map((s: { tenant: string; id: string }) => `${s.tenant}/${s.id}`).sort(), [
+    'local/ses_fixture_one',
+    'local/user-42',
+  ]);
   assert.deepEqual(await texts(keyless.url, '', 'ses_fixture_one'), ['my card is 4242', 'plan the trip']);
   // The turn left open in the old store was closed at start-up, as interrupted.
   const chosen = await call(keyless.url, 'GET', '/v1/sessions/user-42', {});

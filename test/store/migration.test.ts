@@ -1,7 +1,7 @@
 // Stores written before tenants existed (frozen fixtures in test/fixtures/store-v1) open with today's store: every
 // session is kept, owned by tenant `local`, its log intact, its open turn still listed for recovery.
 import assert from 'node:assert/strict';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
@@ -10,6 +10,7 @@ import { PostgresStore, SqliteStore, type SessionStore } from '../../src/store/i
 import { MIGRATIONS as SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { tempDir } from '../helpers/runtime.js';
 import { requirePostgres } from '../helpers/services.js';
+import { writeSqliteV1 } from '../helpers/store-v1.js';
 import { uid } from './contract.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/store-v1/', import.meta.url));
@@ -96,7 +97,7 @@ async function checkMigrated(store: SessionStore): Promise<void> {
 describe('migration of a store written before tenants', () => {
   it('SQLite: schema 1 → today; every session belongs to local', async (t) => {
     const path = join(tempDir(t), 'v1.db');
-    copyFileSync(join(FIXTURES, 'sqlite-v1.db'), path);
+    await writeSqliteV1(path);
     const store = new SqliteStore({ path });
     t.after(() => store.close());
     await store.init();
