@@ -59,6 +59,7 @@ function agent(name: string, a: ConfigInput['agents'][string]): AgentConfig {
     ...(a.maxTokens === undefined ? {} : { maxTokens: a.maxTokens }),
     historyWindow: a.historyWindow,
     toolTimeoutMs: a.toolTimeoutMs,
+    maxOutputBytes: a.maxOutputBytes,
   };
 }
 

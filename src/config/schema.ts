@@ -21,6 +21,7 @@ export const KEY_HASH_PATTERN = /^sha256:[0-9a-fA-F]{64}$/;
 // A hostname or IPv4 address, optionally `*.`-prefixed, optionally with a port; or a bracketed IPv6 address.
 const LABEL = '[a-zA-Z0-9_](?:[a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?';
 const HOST_PATTERN = new RegExp(`^(?:(?:\\*\\.)?${LABEL}(?:\\.${LABEL})*|\\[[0-9a-fA-F:.]+\\])(?::[0-9]{1,5})?$`);
+const HOSTNAME_PATTERN = new RegExp(`^(?:\\*\\.)?${LABEL}(?:\\.${LABEL})*$`);
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 const posInt = () => z.int().min(1);
@@ -127,6 +128,7 @@ const agentSchema = z.strictObject({
   maxTokens: posInt().optional(),
   historyWindow: posInt().default(50),
   toolTimeoutMs: posInt().default(30_000),
+  maxOutputBytes: posInt().default(1_048_576),
 });
 
 const storageSchema = z
@@ -192,7 +194,19 @@ const serverSchema = z
     bodyLimitBytes: posInt().default(1_048_576),
     maxConcurrentTurns: posInt().default(1024),
     idleTimeoutMs: posInt().default(60_000),
+    headersTimeoutMs: posInt().default(10_000),
+    requestTimeoutMs: posInt().default(30_000),
+    maxConnections: posInt().default(10_000),
     drainTimeoutMs: nonNegInt().default(10_000),
+    allowedHosts: z
+      .array(
+        z
+          .string()
+          .regex(HOSTNAME_PATTERN, {
+            error: 'expected a host name like "agents.lan" or "*.example.com" (no scheme, no port)',
+          }),
+      )
+      .default([]),
     allowedOrigins: z
       .array(
         z.string().refine(isOrigin, 'expected an origin like https://app.example.com (scheme, host, port; no path)'),

@@ -49,7 +49,16 @@ export function checkServer(server: unknown, agents: unknown, env: Env): RawIssu
     if (!KEY_CHARS.test(key)) issues.push({ path: [API_KEYS_ENV], message: `key ${i + 1}: ${KEY_CHARS_MESSAGE}` });
     keyOwner.set(sha256Hex(key), `${API_KEYS_ENV} key ${i + 1}`);
   });
-  if (!isRecord(server) || !Array.isArray(server.apiKeys)) return issues;
+  if (!isRecord(server)) return issues;
+  const headers = server.headersTimeoutMs ?? 10_000;
+  const request = server.requestTimeoutMs ?? 30_000;
+  if (typeof headers === 'number' && typeof request === 'number' && headers > request) {
+    issues.push({
+      path: ['server', server.headersTimeoutMs === undefined ? 'requestTimeoutMs' : 'headersTimeoutMs'],
+      message: `headersTimeoutMs (${headers}) must not exceed requestTimeoutMs (${request}): the headers are part of the request`,
+    });
+  }
+  if (!Array.isArray(server.apiKeys)) return issues;
   const known = isRecord(agents) ? Object.keys(agents) : undefined;
   const names = new Map<string, number>();
   server.apiKeys.forEach((k: unknown, i) => {
@@ -137,6 +146,7 @@ export function normalizeServer(s: ConfigInput['server'], env: Env): { server: S
     ...s,
     apiKeys,
     allowedOrigins: s.allowedOrigins.map((o) => o.toLowerCase()),
+    allowedHosts: s.allowedHosts.map((h) => h.toLowerCase()),
   };
   return { server, warnings };
 }

@@ -64,6 +64,8 @@ export interface AgentConfig {
   readonly historyWindow: number;
   /** Default timeout for a tool call when the tool sets none. */
   readonly toolTimeoutMs: number;
+  /** A turn whose model output (text and tool-call arguments, all steps) passes this many UTF-8 bytes fails. */
+  readonly maxOutputBytes: number;
 }
 
 export interface PruningConfig {
@@ -137,7 +139,12 @@ export interface ServerConfig {
   readonly bodyLimitBytes: number;
   readonly maxConcurrentTurns: number;
   readonly idleTimeoutMs: number;
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly maxConnections: number;
   readonly drainTimeoutMs: number;
+  /** Lower-case host names (`*.` wildcards) accepted in `Host` besides the loopback names. */
+  readonly allowedHosts: readonly string[];
   /** Lower-case origins (`https://app.example.com`); empty: same origin only. */
   readonly allowedOrigins: readonly string[];
   readonly sseHeartbeatMs: number;

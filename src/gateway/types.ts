@@ -30,6 +30,16 @@ export interface ServerOptions {
   maxConcurrentTurns: number;
   /** Idle keep-alive connections are closed after this long. */
   idleTimeoutMs: number;
+  /** Time to receive a request's headers, then its whole body (not to stream the answer); past it: 408. */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** Open connections at most; more are refused at once. */
+  maxConnections: number;
+  /**
+   * Lower-case host names (`*.` wildcards) accepted in `Host` besides the loopback names. A server without keys
+   * answers any other Host with 421 (a DNS rebinding defence); with keys, the check applies only when this is set.
+   */
+  allowedHosts: readonly string[];
   /** On SIGTERM: how long running turns may finish before they are interrupted. */
   drainTimeoutMs: number;
   /** Origins allowed for WebSocket upgrades and CORS; empty = same origin only. */
@@ -48,6 +58,10 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   bodyLimitBytes: 1_048_576,
   maxConcurrentTurns: 1024,
   idleTimeoutMs: 60_000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  maxConnections: 10_000,
+  allowedHosts: [],
   drainTimeoutMs: 10_000,
   allowedOrigins: [],
   sseHeartbeatMs: 15_000,

@@ -104,6 +104,29 @@ describe('server and logging', () => {
     }
   });
 
+  test('request timeouts: headers within the request time; host names lower-cased, no ports or schemes', () => {
+    const bad = (yaml: string) => {
+      try {
+        parseConfig(HEAD + yaml, { env: {} });
+      } catch (err) {
+        return (err as { issues: { path: string; message: string }[] }).issues;
+      }
+      assert.fail(`accepted: ${yaml}`);
+    };
+    assert.match(
+      bad('server: { headersTimeoutMs: 40000 }\n')[0]!.message,
+      /headersTimeoutMs \(40000\) must not exceed requestTimeoutMs \(30000\)/,
+    );
+    assert.equal(bad('server: { requestTimeoutMs: 5000 }\n')[0]!.path, 'server.requestTimeoutMs');
+    for (const host of ['http://a.example', 'a.example:8080', '*', 'a b']) {
+      assert.equal(bad(`server: { allowedHosts: ['${host}'] }\n`)[0]!.path, 'server.allowedHosts[0]', host);
+    }
+    const { server } = parseConfig(HEAD + 'server: { allowedHosts: [Agents.LAN, "*.Example.com"] }\n', {
+      env: {},
+    }).config;
+    assert.deepEqual(server.allowedHosts, ['agents.lan', '*.example.com']);
+  });
+
   test('examples/swiftlet.yaml sets every server and logging key', () => {
     const { config } = parseConfig(readFileSync(EXAMPLE, 'utf8'), { env: {}, source: EXAMPLE });
     assert.deepEqual(config.server.apiKeys, [
