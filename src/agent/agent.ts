@@ -50,7 +50,6 @@ function compile(def: AgentDefinition): CompiledAgent {
 /** The driver: takes steps until one ends the turn. */
 async function runTurn(agent: CompiledAgent, input: TurnInput, emit: EmitEvent): Promise<TurnEndEvent> {
   const { def } = agent;
-  input.record({ type: 'user', text: input.input });
   const messages = buildContext(input.history, def.historyWindow);
   messages.push({ role: 'user', content: input.input });
   const turn: Turn = {

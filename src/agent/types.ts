@@ -41,8 +41,8 @@ export interface TurnInput {
    */
   stream?: boolean;
   /**
-   * Called with each entry the turn adds, in order, as soon as it is final: the user input first, then each
-   * assistant reply (with its toolCalls) and tool results. (turn_start, state and turn_end are recorded by the caller.)
+   * Called with each entry the turn adds, in order, as soon as it is final: each assistant reply (with its toolCalls)
+   * and tool results. (turn_start, the user input, state and turn_end are recorded by the caller, before the turn.)
    * The object is handed over: the recorder may keep it as the stored entry, completing it in place (seq, turnId…),
    * and the agent never changes its fields afterwards.
    */

@@ -97,7 +97,17 @@ export async function executeTurn(
   const startedAt = performance.now();
   if (turnStart.hasSubscribers) turnStart.publish({ tenant, sessionId, turnId, agent: spec.agentName });
   record({ type: 'turn_start', agent: spec.agentName });
+  record({ type: 'user', text: spec.input });
   rec.info.openTurn = turnId;
+  const p = deps.persist;
+  // Someone follows this turn's events: turn-start is its acknowledgement (the first byte of a stream, a WebSocket's
+  // turn-accepted), so in durable mode the turn's start and its input are committed before it goes out. A crash
+  // after that leaves a turn that recovery closes as interrupted, input kept. (A caller that waits only for the
+  // result learns of the turn at its end, which is committed anyway.)
+  if (p?.durable && !events.resultOnly) {
+    const failed = await commitOrFail(p, rec, spec, 'started');
+    if (failed) return finish(failed, tenant, spec, startedAt, events);
+  }
   const pushed = events.push({ type: 'turn-start', turnId, sessionId, agent: spec.agentName });
   if (pushed) await pushed;
 
@@ -129,24 +139,46 @@ export async function executeTurn(
     ...(end.error ? { error: end.error } : {}),
   });
   delete rec.info.openTurn;
-  const p = deps.persist;
   // Pushes grew the array by half again plus 16 slots; a hot session keeps only the slots it fills (a trim already
   // made a new array of exactly its length).
   if (!(p && trimHot(p.cache, rec, spec.historyWindow))) rec.entries = rec.entries.slice();
-  if (p?.durable) {
-    try {
-      await p.writer.commit(rec.info);
-    } catch (err) {
-      // Not committed, so not acknowledged: the client learns the turn failed; the store stays the truth.
-      p.cache.delete(spec.key);
-      const e = toSwiftletError(err, 'SWIFTLET_ERR_STORE');
-      end = {
-        ...end,
-        outcome: 'failed',
-        error: { code: e.code, message: `the turn could not be saved: ${e.message}` },
-      };
-    }
+  if (p?.durable) end = (await commitOrFail(p, rec, spec, 'saved', end)) ?? end;
+  finish(end, tenant, spec, startedAt, events);
+}
+
+/**
+ * Commits what the turn recorded so far. On a store failure: the turn's end as failed (not committed, so not
+ * acknowledged: the client learns the turn failed, and the store stays the truth, the hot copy dropped).
+ */
+async function commitOrFail(
+  p: NonNullable<TurnDeps['persist']>,
+  rec: SessionRecord,
+  spec: TurnSpec,
+  what: 'started' | 'saved',
+  end?: TurnEndEvent,
+): Promise<TurnEndEvent | undefined> {
+  try {
+    await p.writer.commit(rec.info);
+    return undefined;
+  } catch (err) {
+    p.cache.delete(spec.key);
+    const e = toSwiftletError(err, 'SWIFTLET_ERR_STORE');
+    return {
+      ...(end ?? {
+        type: 'turn-end',
+        turnId: spec.turnId,
+        sessionId: spec.sessionId,
+        text: '',
+        usage: emptyUsage(),
+        steps: 0,
+      }),
+      outcome: 'failed',
+      error: { code: e.code, message: `the turn could not be ${what}: ${e.message}` },
+    };
   }
+}
+
+function finish(end: TurnEndEvent, tenant: string, spec: TurnSpec, startedAt: number, events: TurnEvents): void {
   if (turnEnd.hasSubscribers) {
     turnEnd.publish({ ...end, tenant, agent: spec.agentName, durationMs: performance.now() - startedAt });
   }

@@ -24,7 +24,10 @@ export interface TurnRecord {
   state: Map<string, JSONValue>;
 }
 
-/** Runs one turn to its end, collecting events and recorded entries. `onEvent` may abort mid-turn. */
+/**
+ * Runs one turn to its end, collecting events and recorded entries. `onEvent` may abort mid-turn. As the runtime does,
+ * the user's input is recorded first, by the caller; the rest is what the agent recorded.
+ */
 export async function runTurn(
   agent: Agent,
   input: string,
@@ -35,7 +38,7 @@ export async function runTurn(
     onEvent?: (event: TurnEvent) => void;
   } = {},
 ): Promise<TurnRecord> {
-  const entries: EntryData[] = [];
+  const entries: EntryData[] = [{ type: 'user', text: input }];
   const events: TurnEvent[] = [];
   const values = opts.state ?? new Map<string, JSONValue>();
   const state: SessionState = { get: (k) => values.get(k), set: (k, v) => void values.set(k, v) };

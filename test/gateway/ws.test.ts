@@ -182,8 +182,9 @@ test('refused turns: FORBIDDEN, OVERLOADED and SESSION_BUSY as error frames', as
   const c = await WsClient.open(url, { headers: { authorization: 'Bearer k2' } });
   c.send({ type: 'turn', id: 'run', sessionId: 'ws-busy', input: 'stalls' });
   await c.waitFor(isEvent('run', 'text-delta'));
+  // Messages of one socket are taken in order: 'wait' is queued on the session before 'busy' arrives. It is accepted
+  // only when it starts, once its input is stored.
   c.send({ type: 'turn', id: 'wait', sessionId: 'ws-busy', input: 'queued' });
-  await c.waitFor((f) => f.type === 'turn-accepted' && f.id === 'wait');
   c.send({ type: 'turn', id: 'busy', sessionId: 'ws-busy', input: 'too many' });
   const busy = await c.waitFor((f) => f.type === 'error' && f.id === 'busy');
   assert.equal(busy.error.code, 'SWIFTLET_ERR_SESSION_BUSY');
@@ -202,6 +203,8 @@ test('refused turns: FORBIDDEN, OVERLOADED and SESSION_BUSY as error frames', as
   assert.equal((await c.turnEnd('run')).event.outcome, 'interrupted');
   assert.equal((await c.turnEnd('fill')).event.outcome, 'interrupted');
   assert.equal((await c.turnEnd('wait')).event.outcome, 'final');
+  const frames = c.frames.map((f) => `${f.type}:${f.id}:${f.event?.type ?? ''}`);
+  assert.ok(frames.indexOf('turn-accepted:wait:') > frames.indexOf('event:run:turn-end'), frames.join(' '));
   // Another tenant's key cannot reach this session: its interrupt answers as for an unknown session.
   mock.injectFault({ kind: 'stall', afterTokens: 1 });
   c.send({ type: 'turn', id: 'run2', sessionId: 'ws-busy', input: 'stalls' });

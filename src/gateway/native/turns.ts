@@ -78,17 +78,24 @@ async function streamLive(
   live: LiveTurn,
   after: EventId | undefined,
 ): Promise<void> {
-  const sse = new SseStream(c.res, {
-    heartbeatMs: ctx.options.sseHeartbeatMs,
-    headers: { 'x-session-id': live.sessionId, 'x-turn-id': live.turnId },
-  });
+  // The head goes out with the first event: for a new turn that is turn-start, sent once the turn's start and input
+  // are stored (durable mode), so a 200 with X-Turn-Id is never the answer to a turn a crash could lose.
+  let sse: SseStream | undefined;
+  const open = (): SseStream =>
+    (sse ??= new SseStream(c.res, {
+      heartbeatMs: ctx.options.sseHeartbeatMs,
+      headers: { 'x-session-id': live.sessionId, 'x-turn-id': live.turnId },
+    }));
   const log = readLog(ctx.runtime, { tenant: live.tenant, id: live.sessionId }, live.turnId);
   for await (const item of live.follow(after, c.signal, log)) {
-    const wait = sse.send(item.event.type, item.event, formatId(item.id));
+    // Refused before it started (as the JSON answer is): an HTTP error, not a stream.
+    if (!sse && item.event.type === 'turn-end' && live.failure && !live.started) throw live.failure;
+    const stream = open();
+    const wait = stream.send(item.event.type, item.event, formatId(item.id));
     if (wait) await wait;
-    if (sse.closed) break;
+    if (stream.closed) break;
   }
-  sse.end();
+  if (!c.signal.aborted) open().end();
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   errorFrame,
   eventPrefix,
   interruptFrame,
+  notStartedFrame,
   parseClientMessage,
   pongFrame,
   type ClientId,
@@ -166,7 +167,6 @@ export class WsConnection {
     }
     const turn: ActiveTurn = { sessionId: run.sessionId, controller };
     this.#turns.set(run.turnId, turn);
-    this.#send(acceptedFrame(msg.id, run.sessionId, run.turnId));
     void this.#stream(msg.id, run, release);
   }
 
@@ -174,8 +174,20 @@ export class WsConnection {
     const prefix = eventPrefix(id, run.sessionId);
     try {
       // Read every event even after the client left: the turn must not stall on an unread queue.
+      let accepted = false;
       for await (const event of run) {
-        if (this.#open) this.#send(prefix + JSON.stringify(event) + '}');
+        if (!this.#open) continue;
+        if (!accepted) {
+          accepted = true;
+          // turn-start comes once the turn's start and input are stored (durable mode): that is the acceptance. A
+          // turn that ended before it started (cancelled in the queue, or its input could not be stored) is refused.
+          if (event.type === 'turn-end') {
+            this.#send(notStartedFrame(id, event));
+            continue;
+          }
+          this.#send(acceptedFrame(id, run.sessionId, run.turnId));
+        }
+        this.#send(prefix + JSON.stringify(event) + '}');
       }
     } catch (err) {
       // The runtime refused the turn once it reached the session (e.g. the session belongs to another agent).

@@ -1,6 +1,6 @@
 // The /v1/ws message protocol: JSON text frames, described in docs/websocket.md. Client messages are checked here,
 // once, at the edge; server frames are built as strings so an event is serialised exactly once.
-import { SwiftletError, isValidSessionId, toSwiftletError } from '../../core/index.js';
+import { SwiftletError, isValidSessionId, toSwiftletError, type TurnEndEvent } from '../../core/index.js';
 
 /** A client's correlation id, echoed on every frame about the request it names. */
 export type ClientId = string | number;
@@ -118,6 +118,13 @@ export function parseClientMessage(text: string): Parsed {
 
 export function acceptedFrame(id: ClientId, sessionId: string, turnId: string): string {
   return JSON.stringify({ type: 'turn-accepted', id, sessionId, turnId });
+}
+
+/** The `error` answer to a turn that ended before it started: never accepted, so no events either. */
+export function notStartedFrame(id: ClientId, end: TurnEndEvent): string {
+  const code = end.error?.code ?? (end.outcome === 'interrupted' ? 'SWIFTLET_ERR_ABORTED' : 'SWIFTLET_ERR_INTERNAL');
+  const message = end.error?.message ?? `the turn ended (${end.outcome}) before it started`;
+  return JSON.stringify({ type: 'error', id, error: { code, message } });
 }
 
 /** The text before a serialised TurnEvent in its frame; the frame is `prefix + JSON.stringify(event) + '}'`. */
