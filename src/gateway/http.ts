@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import FindMyWay from 'find-my-way';
 import type { Logger } from 'pino';
 import { SwiftletError, toSwiftletError } from '../core/index.js';
+import { hostNotAllowed, type HostCheck } from './hosts.js';
 import { LOCAL_CALLER, type Caller } from './types.js';
 
 export type ErrorFormat = 'native' | 'openai';
@@ -51,6 +52,7 @@ export class HttpApp {
   #routes: { method: string; path: string; auth: boolean; upgrade?: true }[] = [];
   #upgrades = new Map<string, UpgradeHandler>();
   #authenticate: Authenticate = () => LOCAL_CALLER;
+  #hostCheck: HostCheck | undefined;
   readonly log: Logger;
   readonly bodyLimit: number;
 
@@ -61,6 +63,11 @@ export class HttpApp {
 
   setAuthenticate(fn: Authenticate): void {
     this.#authenticate = fn;
+  }
+
+  /** Requests (and upgrades) whose Host fails the check are answered 421 before anything else. */
+  setHostCheck(check: HostCheck | undefined): void {
+    this.#hostCheck = check;
   }
 
   route(
@@ -89,6 +96,11 @@ export class HttpApp {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
+    if (this.#hostCheck && !this.#hostCheck(req.headers.host)) {
+      drain(req);
+      sendError(res, hostNotAllowed(req.headers.host), formatFor(path));
+      return;
+    }
     const found = this.#router.find(req.method as 'GET', path);
     const header = req.headers['x-request-id'];
     const requestId =
@@ -122,7 +134,7 @@ export class HttpApp {
           : new SwiftletError('SWIFTLET_ERR_NOT_FOUND', `no route ${req.method} ${path}`);
       if (allowed.length > 0) res.setHeader('allow', allowed.join(', '));
       drain(req);
-      sendError(res, err, path.startsWith('/v1/chat') || path.startsWith('/v1/responses') ? 'openai' : 'native');
+      sendError(res, err, formatFor(path));
       return;
     }
     const store = found.store as RouteStore;
@@ -165,6 +177,10 @@ export class HttpApp {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const handler = this.#upgrades.get(q === -1 ? url : url.slice(0, q));
+    if (this.#hostCheck && !this.#hostCheck(req.headers.host)) {
+      rejectUpgrade(socket, hostNotAllowed(req.headers.host));
+      return;
+    }
     if (!handler) {
       rejectUpgrade(socket, new SwiftletError('SWIFTLET_ERR_NOT_FOUND', 'no such endpoint'));
       return;
@@ -190,6 +206,11 @@ export class HttpApp {
     }
     sendError(ctx.res, e, format);
   }
+}
+
+/** Errors outside a route take the shape its clients expect: OpenAI's under the OpenAI-compatible paths. */
+function formatFor(path: string): ErrorFormat {
+  return path.startsWith('/v1/chat') || path.startsWith('/v1/responses') ? 'openai' : 'native';
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {

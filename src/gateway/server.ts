@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { SwiftletError } from '../core/index.js';
 import type { Runtime } from '../runtime/index.js';
 import { createAuthenticate, createAdmission, isLoopback } from './auth.js';
+import { createHostCheck } from './hosts.js';
 import { HttpApp } from './http.js';
 import { registerOps } from './ops.js';
 import { registerNative } from './native/index.js';
@@ -65,6 +66,7 @@ export async function startGateway(
   };
   const app = new HttpApp(log, options.bodyLimitBytes);
   app.setAuthenticate(authenticate);
+  app.setHostCheck(createHostCheck(options));
   registerOps(app, context, options.metrics ? extras.metrics : undefined);
   registerNative(app, context);
   registerOpenAi(app, context);
