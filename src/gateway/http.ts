@@ -7,6 +7,7 @@ import FindMyWay from 'find-my-way';
 import type { Logger } from 'pino';
 import { SwiftletError, toSwiftletError } from '../core/index.js';
 import { hostNotAllowed, type HostCheck } from './hosts.js';
+import { parseJson } from './json.js';
 import { LOCAL_CALLER, type Caller } from './types.js';
 
 export type ErrorFormat = 'native' | 'openai';
@@ -297,13 +298,9 @@ function readJson<T>(req: IncomingMessage, limit: number): Promise<T> {
       if (size > limit) return;
       const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
       try {
-        resolve(JSON.parse(text) as T);
+        resolve(parseJson(text, 'body') as T);
       } catch (err) {
-        reject(
-          new SwiftletError('SWIFTLET_ERR_INVALID_INPUT', `the body is not valid JSON: ${(err as Error).message}`, {
-            field: 'body',
-          }),
-        );
+        reject(err as SwiftletError);
       }
     });
   });

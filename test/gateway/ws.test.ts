@@ -101,7 +101,7 @@ test('bad messages get error frames and the socket stays open', async (t) => {
   const { url } = await startTestGateway(t, { server: { bodyLimitBytes: 4096 } });
   const c = await WsClient.open(url);
   const sent: [unknown, { id?: unknown; code: string; field?: string }][] = [
-    ['{not json', { code: 'SWIFTLET_ERR_INVALID_INPUT' }],
+    ['{not json', { code: 'SWIFTLET_ERR_INVALID_INPUT', field: 'message' }],
     ['[1,2]', { code: 'SWIFTLET_ERR_INVALID_INPUT' }],
     [
       { type: 'dance', id: 'd' },

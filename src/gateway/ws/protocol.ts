@@ -1,6 +1,7 @@
 // The /v1/ws message protocol: JSON text frames, described in docs/websocket.md. Client messages are checked here,
 // once, at the edge; server frames are built as strings so an event is serialised exactly once.
 import { SwiftletError, isValidSessionId, toSwiftletError, type TurnEndEvent } from '../../core/index.js';
+import { parseJson } from '../json.js';
 
 /** A client's correlation id, echoed on every frame about the request it names. */
 export type ClientId = string | number;
@@ -59,9 +60,9 @@ function sessionIdOf(v: unknown, required: boolean): string | undefined | Swiftl
 export function parseClientMessage(text: string): Parsed {
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    data = parseJson(text, 'message');
   } catch (err) {
-    return { ok: false, error: invalid(`the message is not valid JSON: ${(err as Error).message}`) };
+    return { ok: false, error: err as SwiftletError };
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     return { ok: false, error: invalid('expected a JSON object with a "type"') };
