@@ -170,6 +170,29 @@ test('300 slow-header and 100 slow-body connections get 408 JSON and are closed 
   assert.ok(health.stats.worstMs < 1000, `/healthz answered in under a second (worst ${health.stats.worstMs} ms)`);
 });
 
+test('a 408 goes to a late next request on a keep-alive connection, never after the answer to a late body', async (t) => {
+  const { url } = await startTestGateway(t, { server: { headersTimeoutMs: 500, requestTimeoutMs: 1000 } });
+  const port = Number(new URL(url).port);
+
+  // One request answered, then the start of another that never ends: the second gets the 408.
+  const keepAlive = rawClient(port, 'GET /healthz HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\nGET /healthz HTTP/1.1\r\nx-sl');
+  const answers = (await keepAlive.reply).text.split(/(?=HTTP\/1\.1 \d{3} )/);
+  assert.deepEqual(
+    answers.map((a) => a.slice(0, 12)),
+    ['HTTP/1.1 200', 'HTTP/1.1 408'],
+  );
+  assert.equal(parseReply(answers[1]!).json.error?.code, 'SWIFTLET_ERR_REQUEST_TIMEOUT');
+
+  // Not JSON: answered 415 at once while the announced body is still on its way. At the deadline the connection
+  // is closed without a second answer to the same request.
+  const early = rawClient(port, 'POST /v1/sessions HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: 100000\r\n\r\nx');
+  const drip = setInterval(() => early.socket.writable && early.socket.write('x'), 200);
+  const reply = await early.reply;
+  clearInterval(drip);
+  assert.equal(reply.text.match(/HTTP\/1\.1 \d{3} /g)?.join(), 'HTTP/1.1 415 ');
+  assert.ok(reply.openMs < 1000 + 1000 + 2000, `closed at the deadline (${reply.openMs} ms)`);
+});
+
 test('heads node:http refuses answer JSON: 431 for huge headers, 414 for 10 and 20 KiB URLs, 400 for garbage', async (t) => {
   const { url } = await startTestGateway(t);
   const port = Number(new URL(url).port);
