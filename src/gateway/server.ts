@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { SwiftletError } from '../core/index.js';
 import type { Runtime } from '../runtime/index.js';
 import { createAuthenticate, createAdmission, isLoopback } from './auth.js';
+import { ConnectionGuard, checkingIntervalMs, fitMaxConnections, openFileLimit } from './connections.js';
 import { createHostCheck } from './hosts.js';
 import { HttpApp } from './http.js';
 import { registerOps } from './ops.js';
@@ -73,12 +74,22 @@ export async function startGateway(
   const ws = registerWebSocket(app, context);
   if (options.webPage) registerWebPage(app, context);
 
-  const server = createServer({ keepAliveTimeout: options.idleTimeoutMs, requestTimeout: 0 }, app.handle);
-  server.headersTimeout = Math.min(60_000, options.idleTimeoutMs + 1000);
-  server.on('upgrade', app.handleUpgrade);
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
-  });
+  const maxConnections = fitMaxConnections(options.maxConnections, openFileLimit(), log);
+  const guard = new ConnectionGuard(log, options);
+  // The request timeouts bound receiving a request; node:http stops checking a connection once its request has
+  // arrived, so an SSE answer or an upgraded WebSocket lasts as long as it needs.
+  const server = createServer(
+    {
+      keepAliveTimeout: options.idleTimeoutMs,
+      headersTimeout: options.headersTimeoutMs,
+      requestTimeout: options.requestTimeoutMs,
+      connectionsCheckingInterval: checkingIntervalMs(options),
+    },
+    guard.request(app.handle),
+  );
+  server.maxConnections = maxConnections;
+  server.on('upgrade', guard.upgrade(app.handleUpgrade));
+  server.on('clientError', guard.clientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
