@@ -9,6 +9,7 @@ import {
 import { emptyUsage } from '../core/index.js';
 import type { Tool } from '../tools/index.js';
 import { buildContext } from './context.js';
+import { OutputMeter } from './output-cap.js';
 import { takeStep, type CompiledAgent, type Turn } from './steps.js';
 import type { Agent, AgentDefinition, EmitEvent, TurnInput } from './types.js';
 
@@ -69,6 +70,7 @@ async function runTurn(agent: CompiledAgent, input: TurnInput, emit: EmitEvent):
     step: 0,
     usage: emptyUsage(),
     text: '',
+    output: new OutputMeter(def.maxOutputBytes, def.name),
   };
   for (;;) {
     const outcome = await takeStep(turn);

@@ -13,6 +13,7 @@ import {
   type Usage,
 } from '../core/index.js';
 import type { Tool } from '../tools/index.js';
+import type { OutputMeter } from './output-cap.js';
 import { interruptedResult, runToolCall, type ToolCallResult, type ToolCallScope } from './tool-call.js';
 import type { AgentDefinition, EmitEvent, TurnInput } from './types.js';
 
@@ -40,6 +41,8 @@ export interface Turn {
   usage: Usage;
   /** The latest assistant text (partial when cut short). */
   text: string;
+  /** The model's output so far against the agent's maxOutputBytes. */
+  readonly output: OutputMeter;
 }
 
 export type StepOutcome =
@@ -84,15 +87,24 @@ async function streamAnswer(turn: Turn): Promise<Answer> {
   const calls: ToolCall[] = [];
   let usage = emptyUsage();
   let finish: { reason: FinishReason; providerState?: JSONValue } | undefined;
+  const output = turn.output;
+  output.step();
   try {
+    // Past the output cap the loop throws: leaving it returns the stream, which cancels the model request.
     for await (const event of agent.def.model.stream(turn.request, input.signal)) {
       switch (event.type) {
-        case 'text-delta':
-          text += event.text;
-          await send(turn, { type: 'text-delta', turnId, step, text: event.text });
+        case 'text-delta': {
+          const kept = output.text(event.text);
+          if (kept !== '') {
+            text += kept;
+            await send(turn, { type: 'text-delta', turnId, step, text: kept });
+          }
+          if (output.passed) throw output.error();
           break;
+        }
         case 'tool-call': {
           const call = event.call;
+          output.call(call.arguments);
           // The tool's own name string instead of the copy parsed from the answer: a session keeps its calls, and
           // one string per tool is enough.
           const known = agent.tools.get(call.name);
@@ -108,6 +120,7 @@ async function streamAnswer(turn: Turn): Promise<Answer> {
           finish = event.providerState === undefined ? { reason: event.reason } : event;
           break;
         case 'tool-call-delta':
+          output.argumentsDelta(event.argumentsDelta);
           break;
       }
     }
@@ -138,7 +151,8 @@ async function streamAnswer(turn: Turn): Promise<Answer> {
   return { kind: 'answered', calls, finishReason: finish.reason, usage };
 }
 
-/** Keeps what streamed before an interrupt or failure, marked interrupted, with a result for every call. */
+/**
+ * Keeps what streamed before an interrupt or failure (the output cap included: text up to the cap), marked interrupted, with a result for every call. */
 async function recordCut(turn: Turn, text: string, calls: ToolCall[]): Promise<void> {
   if (text === '' && calls.length === 0) return;
   turn.input.record({ type: 'assistant', text, ...(calls.length > 0 ? { toolCalls: calls } : {}), interrupted: true });

@@ -21,6 +21,11 @@ export interface AgentDefinition {
   toolTimeoutMs: number;
   /** A tool's output beyond this many UTF-8 bytes is cut, with a note saying so. */
   maxToolOutputBytes: number;
+  /**
+   * Most UTF-8 bytes of model output (text and tool-call arguments, all steps together) in one turn. Past it the
+   * model request is cancelled and the turn ends `failed` with SWIFTLET_ERR_OUTPUT_TOO_LARGE, keeping what came before.
+   */
+  maxOutputBytes: number;
 }
 
 export interface TurnInput {

@@ -48,7 +48,8 @@ export interface ModelResponseMessage {
   status?: number;
   durationMs: number;
   attempt: number;
-  error?: { code: string };
+  /** The SwiftletError that ended the attempt: an HTTP error or an error inside the answer carries the provider's text as `body`. */
+  error?: { code: string; message?: string; body?: string | undefined };
 }
 
 export interface ToolEndMessage {

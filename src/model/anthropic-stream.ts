@@ -2,7 +2,7 @@
 import type { FinishReason, ModelEvent } from '../core/index.js';
 import { anthropicFinishReason, inputTokens } from './anthropic-wire.js';
 import type { WireUsage } from './anthropic-wire.js';
-import { argumentsText, badAnswer, parseJson } from './decoder.js';
+import { argumentsText, badAnswer, parseJson, providerAnswerError } from './decoder.js';
 import type { Decoder } from './decoder.js';
 import { SseParser } from './sse.js';
 import type { SseEvent } from './sse.js';
@@ -110,10 +110,7 @@ export class AnthropicStreamDecoder implements Decoder {
         this.#done = true;
         return;
       case 'error':
-        throw badAnswer(
-          this.#provider,
-          `${event.error?.type ?? 'error'}: ${event.error?.message ?? 'error in stream'}`,
-        );
+        throw providerAnswerError(this.#provider, event.error);
       default:
         return; // ping, content_block_stop, and event types added later
     }

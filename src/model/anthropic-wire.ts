@@ -1,6 +1,6 @@
 // The Anthropic Messages wire format: request bodies, and non-streamed answers mapped to model events.
 import type { FinishReason, ModelEvent, ModelMessage, ModelRequest } from '../core/index.js';
-import { badAnswer } from './decoder.js';
+import { badAnswer, providerAnswerError } from './decoder.js';
 
 /** Anthropic requires `max_tokens`; used when the request does not say. */
 export const DEFAULT_MAX_TOKENS = 4096;
@@ -115,7 +115,7 @@ interface WireAnswer {
 /** Maps a non-streamed `message` to the events a stream of it would have produced. */
 export function anthropicMessageEvents(provider: string, json: unknown): ModelEvent[] {
   const answer = json as WireAnswer;
-  if (answer.type === 'error') throw badAnswer(provider, answer.error?.message ?? 'error in answer');
+  if (answer.type === 'error') throw providerAnswerError(provider, answer.error);
   if (!Array.isArray(answer.content)) throw badAnswer(provider, 'answer has no content');
   const events: ModelEvent[] = [];
   for (const block of answer.content) {

@@ -53,18 +53,31 @@ export function parseJson(provider: string, text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new SwiftletError(
-      'SWIFTLET_ERR_MODEL_RESPONSE',
-      `${provider}: answer is not valid JSON: ${text.slice(0, 200)}`,
-      {
-        cause: err,
-      },
-    );
+    // The text stays off the message (it reaches clients), on the error's body for observers.
+    throw new SwiftletError('SWIFTLET_ERR_MODEL_RESPONSE', `${provider}: answer is not valid JSON`, {
+      cause: err,
+      body: text.slice(0, MAX_ERROR_TEXT),
+    });
   }
 }
 
 export function badAnswer(provider: string, what: string): SwiftletError {
   return new SwiftletError('SWIFTLET_ERR_MODEL_RESPONSE', `${provider}: ${what}`);
+}
+
+/** Provider text kept on an error's body for observers, at most. */
+const MAX_ERROR_TEXT = 8 * 1024;
+
+/**
+ * An error the provider reported inside an answer (an `error` stream event or error object). Like an HTTP error,
+ * its message carries no provider text, only the error's type when it is a plain identifier (`overloaded_error`);
+ * the provider's object is the error's body.
+ */
+export function providerAnswerError(provider: string, error: unknown): SwiftletError {
+  const type = (error as { type?: unknown } | undefined)?.type;
+  const kind = typeof type === 'string' && /^[a-z_]{1,40}$/.test(type) ? ` (${type})` : '';
+  const body = JSON.stringify(error ?? null).slice(0, MAX_ERROR_TEXT);
+  return new SwiftletError('SWIFTLET_ERR_MODEL_RESPONSE', `${provider}: provider error in the answer${kind}`, { body });
 }
 
 /** Tools without parameters: some providers send no argument text at all; the tool expects an object. */

@@ -65,18 +65,11 @@ export function parseRetryAfter(headers: Record<string, string>, now = Date.now(
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-/** The provider's own explanation, when the body is the usual `{"error":{"message":…}}`. */
-function providerMessage(body: string): string | undefined {
-  try {
-    const parsed = JSON.parse(body) as { error?: { message?: unknown } | string; message?: unknown };
-    const message =
-      typeof parsed.error === 'string' ? parsed.error : (parsed.error?.message ?? parsed.message ?? undefined);
-    return typeof message === 'string' ? message : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
+/**
+ * The error for an HTTP error status. Its message names the provider (its config name) and the status, never the
+ * body: a provider's text can echo the key it was sent, and messages reach API clients and session logs. The body
+ * stays on the error for code that handles it, and observers log it redacted (src/obs).
+ */
 export function httpError(
   provider: string,
   status: number,
@@ -84,8 +77,7 @@ export function httpError(
   body: string,
 ): SwiftletError {
   const retryAfterMs = parseRetryAfter(headers);
-  const detail = providerMessage(body) ?? body.slice(0, 200);
-  return new SwiftletError('SWIFTLET_ERR_MODEL_HTTP', `${provider}: HTTP ${status}${detail ? `: ${detail}` : ''}`, {
+  return new SwiftletError('SWIFTLET_ERR_MODEL_HTTP', `${provider}: provider error (HTTP ${status})`, {
     status,
     headers,
     body,

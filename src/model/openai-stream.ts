@@ -1,7 +1,7 @@
 // A streamed Chat Completions answer (`chat.completion.chunk` SSE events, then `data: [DONE]`) as model events.
 import { newId } from '../core/index.js';
 import type { FinishReason, ModelEvent } from '../core/index.js';
-import { argumentsText, badAnswer, parseJson, withToolCalls } from './decoder.js';
+import { argumentsText, badAnswer, parseJson, providerAnswerError, withToolCalls } from './decoder.js';
 import type { Decoder } from './decoder.js';
 import { openAiFinishReason, openAiUsage } from './openai-wire.js';
 import type { WireUsage } from './openai-wire.js';
@@ -76,7 +76,7 @@ export class OpenAiStreamDecoder implements Decoder {
       return;
     }
     const chunk = parseJson(this.#provider, data) as WireChunk;
-    if (chunk.error !== undefined) throw badAnswer(this.#provider, chunk.error.message ?? 'error in stream');
+    if (chunk.error !== undefined) throw providerAnswerError(this.#provider, chunk.error);
     if (chunk.usage) this.#usage = openAiUsage(chunk.usage);
     const choice = chunk.choices?.[0];
     if (choice === undefined) return;

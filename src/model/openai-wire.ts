@@ -2,7 +2,7 @@
 // Kept loose on input: Ollama, vLLM, llama.cpp and OpenRouter each omit or add fields here and there.
 import { newId } from '../core/index.js';
 import type { FinishReason, ModelEvent, ModelMessage, ModelRequest, ToolCall, ToolSpec } from '../core/index.js';
-import { argumentsText, badAnswer, withToolCalls } from './decoder.js';
+import { argumentsText, badAnswer, providerAnswerError, withToolCalls } from './decoder.js';
 
 type WireMessage =
   | { role: 'system' | 'user'; content: string }
@@ -203,7 +203,7 @@ interface WireCompletion {
 /** Maps a non-streamed `chat.completion` to the events a stream of it would have produced. */
 export function openAiCompletionEvents(provider: string, json: unknown): ModelEvent[] {
   const completion = json as WireCompletion;
-  if (completion.error !== undefined) throw badAnswer(provider, completion.error.message ?? 'error in answer');
+  if (completion.error !== undefined) throw providerAnswerError(provider, completion.error);
   const choice = completion.choices?.[0];
   if (choice === undefined) throw badAnswer(provider, 'answer has no choices');
   const events: ModelEvent[] = [];

@@ -50,6 +50,7 @@ export async function buildAgents(
           historyWindow: a.historyWindow,
           toolTimeoutMs: a.toolTimeoutMs,
           maxToolOutputBytes: config.limits.maxToolOutputBytes,
+          maxOutputBytes: a.maxOutputBytes,
         }),
       );
       configs.set(name, a);

@@ -13,6 +13,7 @@ export function agentWith(def: Partial<AgentDefinition> & Pick<AgentDefinition, 
     historyWindow: 50,
     toolTimeoutMs: 5000,
     maxToolOutputBytes: 10_000,
+    maxOutputBytes: 1_048_576,
     ...def,
   });
 }
@@ -36,6 +37,8 @@ export async function runTurn(
     history?: Parameters<Agent['run']>[0]['history'];
     state?: Map<string, JSONValue>;
     onEvent?: (event: TurnEvent) => void;
+    /** Ask for whole answers (default: streamed). */
+    stream?: boolean;
   } = {},
 ): Promise<TurnRecord> {
   const entries: EntryData[] = [{ type: 'user', text: input }];
@@ -51,6 +54,7 @@ export async function runTurn(
       signal: opts.signal ?? new AbortController().signal,
       state,
       record: (entry) => entries.push(entry),
+      ...(opts.stream === undefined ? {} : { stream: opts.stream }),
     },
     (event) => {
       events.push(event);

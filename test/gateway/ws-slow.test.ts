@@ -14,6 +14,8 @@ test('a reader that stops reading is dropped with 1008; its turn still completes
   const { url, runtime } = await startTestGateway(t, {
     mock: { script: [{ text: WORD.repeat(TOKENS) }] },
     server: { wsMaxBufferedBytes: limit },
+    // The reply is far past the default output cap (1 MiB).
+    config: { agentExtra: `    maxOutputBytes: ${2 * TOTAL}` },
   });
   const c = await WsClient.open(url);
   c.ws.pause();

@@ -76,7 +76,7 @@ describe('model HTTP layer: retries, errors, headers, diagnostics', () => {
     assert.equal(mock.requestCount, 2);
   });
 
-  test('400 is not retried; status, body and the provider message are on the error', async (t) => {
+  test('400 is not retried; status and body are on the error, the body kept off its message', async (t) => {
     const body = '{"error":{"message":"Invalid value for temperature","type":"invalid_request_error"}}';
     mock.injectFault({ kind: 'status', status: 400, body });
     const c = client(t, 'openai', { retries: { max: 3 } });
@@ -86,7 +86,8 @@ describe('model HTTP layer: retries, errors, headers, diagnostics', () => {
     assert.equal(error.status, 400);
     assert.equal(error.body, body);
     assert.equal(error.retryable, false);
-    assert.match(error.message, /HTTP 400: Invalid value for temperature/);
+    assert.match(error.message, /^[\w-]+: provider error \(HTTP 400\)$/);
+    assert.equal(JSON.stringify(error), JSON.stringify({ code: 'SWIFTLET_ERR_MODEL_HTTP', message: error.message }));
     assert.match(error.headers?.['content-type'] ?? '', /json/);
     assert.equal(mock.requestCount, 1);
   });

@@ -17,6 +17,8 @@ import { Waiters } from './waiters.js';
 
 const MAX_RECORDS = 10_000;
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
+/** Default of `maxLoggedBodyBytes`. */
+const MAX_LOGGED_BODY_BYTES = 32 * 1024 * 1024;
 
 export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLlm> {
   const mock = new MockLlmServer(options);
@@ -28,6 +30,12 @@ class MockLlmServer implements MockLlm {
   readonly #server: Server;
   readonly #models: Record<string, WireFormat>;
   readonly #records: MockRequestRecord[] = [];
+  /** Length of the raw body each record still holds (0 once dropped), in step with #records. */
+  readonly #bodySizes: number[] = [];
+  readonly #maxLoggedBodyBytes: number;
+  #loggedBodyBytes = 0;
+  /** Records before this index hold no body any more. */
+  #firstWithBody = 0;
   readonly #waiters = new Waiters();
   readonly #changed = (record: MockRequestRecord): void => this.#waiters.check(record);
   #faults: MockFault[] = [];
@@ -40,7 +48,8 @@ class MockLlmServer implements MockLlm {
   #port = 0;
 
   constructor(options: MockLlmOptions) {
-    const { host: _h, port: _p, ...knobs } = options;
+    const { host: _h, port: _p, maxLoggedBodyBytes, ...knobs } = options;
+    this.#maxLoggedBodyBytes = maxLoggedBodyBytes ?? MAX_LOGGED_BODY_BYTES;
     this.configure(knobs);
     const responses = createOpenaiResponses();
     this.#models = { '/v1/chat/completions': openaiChat, '/v1/responses': responses, '/v1/messages': anthropic };
@@ -96,6 +105,9 @@ class MockLlmServer implements MockLlm {
 
   reset(): void {
     this.#records.length = 0;
+    this.#bodySizes.length = 0;
+    this.#loggedBodyBytes = 0;
+    this.#firstWithBody = 0;
     this.#faults = [];
     this.#nextId = 1;
     this.#requestCount = 0;
@@ -108,6 +120,11 @@ class MockLlmServer implements MockLlm {
       this.#server.close(() => resolve());
       this.#server.closeAllConnections();
     });
+  }
+
+  /** Characters of request bodies the log holds (at most `maxLoggedBodyBytes`, besides the newest request's). */
+  get loggedBodyBytes(): number {
+    return this.#loggedBodyBytes;
   }
 
   /** For the control API. */
@@ -124,7 +141,7 @@ class MockLlmServer implements MockLlm {
       if (path.startsWith('/_mock/')) return control(this, req.method ?? 'GET', path, raw, res);
       const model = req.method === 'POST' ? this.#models[path] : undefined;
       if (model !== undefined) return this.#model(model, path, raw, startedAt, res);
-      const record = this.#record(path, 'other', raw, startedAt);
+      const record = this.#record(path, 'other', raw, startedAt, raw.length);
       const exchange = new Exchange(res, record, this.#changed);
       if (req.method === 'POST' && path === '/v1/embeddings') {
         record.format = 'embeddings';
@@ -155,7 +172,7 @@ class MockLlmServer implements MockLlm {
   #model(format: WireFormat, path: string, raw: string, startedAt: number, res: ServerResponse): void {
     this.#requestCount++;
     const body = parseJson(raw);
-    const record = this.#record(path, format.format, body ?? raw, startedAt);
+    const record = this.#record(path, format.format, body ?? raw, startedAt, raw.length);
     const exchange = new Exchange(res, record, this.#changed);
     if (body === undefined)
       return exchange.send(400, JSON_HEADERS, format.error(400, 'Could not parse the JSON body.'));
@@ -186,7 +203,11 @@ class MockLlmServer implements MockLlm {
     exchange.sendPartial(json, cut.then, this.#timing.firstTokenMs);
   }
 
-  #record(path: string, format: MockRequestFormat, body: unknown, startedAt: number): MockRequestRecord {
+  /**
+   * Logs a request. The log is bounded in records and in body size: past `maxLoggedBodyBytes`, the oldest records
+   * lose their bodies (a turn's requests repeat its whole history, so bodies grow with every step).
+   */
+  #record(path: string, format: MockRequestFormat, body: unknown, startedAt: number, size: number): MockRequestRecord {
     const record: MockRequestRecord = {
       id: this.#nextId++,
       path,
@@ -196,7 +217,23 @@ class MockLlmServer implements MockLlm {
       startedAt,
       clientClosed: false,
     };
-    if (this.#records.push(record) > MAX_RECORDS) this.#records.shift();
+    const records = this.#records;
+    const sizes = this.#bodySizes;
+    records.push(record);
+    sizes.push(size);
+    this.#loggedBodyBytes += size;
+    if (records.length > MAX_RECORDS) {
+      records.shift();
+      this.#loggedBodyBytes -= sizes.shift()!;
+      if (this.#firstWithBody > 0) this.#firstWithBody--;
+    }
+    // The newest record keeps its body whatever its size: tests and the control API read the last request.
+    while (this.#loggedBodyBytes > this.#maxLoggedBodyBytes && this.#firstWithBody < records.length - 1) {
+      const i = this.#firstWithBody++;
+      delete records[i]!.body;
+      this.#loggedBodyBytes -= sizes[i]!;
+      sizes[i] = 0;
+    }
     return record;
   }
 }

@@ -31,6 +31,11 @@ export interface MockLlmOptions {
   script?: MockReply[];
   /** A queue: each valid model request takes the next fault, if any. */
   faults?: MockFault[];
+  /**
+   * Request bodies the request log keeps, in characters, all records together (default 32 MiB); past it the oldest
+   * records lose their `body`. Set when the mock starts.
+   */
+  maxLoggedBodyBytes?: number;
 }
 
 export type MockRequestFormat = 'openai-chat' | 'openai-responses' | 'anthropic' | 'models' | 'embeddings' | 'other';
@@ -41,7 +46,8 @@ export interface MockRequestRecord {
   format: MockRequestFormat;
   model?: string;
   stream: boolean;
-  body: unknown;
+  /** The parsed request (the raw text when it was not JSON); absent once the log dropped it (maxLoggedBodyBytes). */
+  body?: unknown;
   startedAt: number;
   endedAt?: number;
   status?: number;
@@ -54,12 +60,14 @@ export interface MockLlm {
   /** `http://127.0.0.1:PORT`: OpenAI base URL is `${url}/v1`, Anthropic base URL is `url`. */
   readonly url: string;
   readonly port: number;
-  /** The last 10,000 requests (control API calls excluded). */
+  /** The last 10,000 requests (control API calls excluded); only the newest keep their bodies, see maxLoggedBodyBytes. */
   readonly requests: readonly MockRequestRecord[];
+  /** Characters of request bodies the request log holds now. */
+  readonly loggedBodyBytes: number;
   /** Requests to a model endpoint (chat, responses, messages) since start or the last reset. */
   readonly requestCount: number;
   /** Changes the given knobs; `faults` replaces the queue. */
-  configure(options: Partial<Omit<MockLlmOptions, 'host' | 'port'>>): void;
+  configure(options: Partial<Omit<MockLlmOptions, 'host' | 'port' | 'maxLoggedBodyBytes'>>): void;
   /** Appends to the fault queue. */
   injectFault(...faults: MockFault[]): void;
   /** Resolves with the first record (existing or future, re-checked on every update) matching; rejects after timeoutMs (default 5000). */

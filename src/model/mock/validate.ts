@@ -4,7 +4,7 @@ import { SwiftletError } from '../../core/index.js';
 import type { MockFault, MockLlmOptions, MockReply } from './types.js';
 import { isRecord } from './wire.js';
 
-export type Knobs = Partial<Omit<MockLlmOptions, 'host' | 'port'>>;
+export type Knobs = Partial<Omit<MockLlmOptions, 'host' | 'port' | 'maxLoggedBodyBytes'>>;
 
 const MAX_DELAY_MS = 3_600_000;
 const MAX_OUTPUT_TOKENS = 1_000_000;
