@@ -25,7 +25,7 @@ function randomPart(): string {
   return out;
 }
 
-export type IdPrefix = 'ses' | 'turn' | 'call';
+export type IdPrefix = 'ses' | 'turn' | 'call' | 'inst';
 
 export function newId(prefix: IdPrefix, now: number = Date.now()): string {
   return `${prefix}_${encodeTime(now)}${randomPart()}`;

@@ -9,7 +9,7 @@ import { Sampler, type RuntimeStats } from './sample.js';
 
 export { CHANNELS, type ChannelName } from './channels.js';
 export { createLogger, bindIds, REDACTED_PATHS, type LoggerOptions, type LogIds } from './logger.js';
-export { logModelFailures } from './model-log.js';
+export { logFailures } from './model-log.js';
 export { redactSecrets } from './redact.js';
 export type { RuntimeStats } from './sample.js';
 

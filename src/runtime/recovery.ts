@@ -1,21 +1,40 @@
 import { ENTRY_VERSION, emptyUsage, type Entry, type EntryData, type TenantScope } from '../core/index.js';
-import type { AppendBatch, SessionStore } from '../store/index.js';
+import { STALE_AFTER_MS, type AppendBatch, type SessionStore } from '../store/index.js';
 
 export const RECOVERY_MESSAGE = 'the process stopped while this turn was running';
 
+export interface RecoveryOptions {
+  /** Sessions whose turn this process is running (it does not know its turns by the store's owner alone). */
+  running?: (tenant: string, sessionId: string) => boolean;
+  /** A process on another host is gone once it has not beaten for this long (default STALE_AFTER_MS). */
+  staleAfterMs?: number;
+}
+
 /**
- * At start-up, closes every turn that was running when the process died: each tool call without a result gets an
- * "interrupted" error result (so the provider accepts the history), then the turn gets an `interrupted` turn_end.
- * All in one transaction; returns the number of turns closed. At start-up the scope is every tenant.
+ * Closes every turn whose process died while it ran: each tool call without a result gets an "interrupted" error
+ * result (so the provider accepts the history), then the turn gets an `interrupted` turn_end. Turns of processes that
+ * are alive (another one sharing the store, or this one) are left alone. All in one transaction; returns the number
+ * of turns closed. The runtime runs it at start-up and every few seconds, over every tenant.
  */
-export async function recoverOpenTurns(store: SessionStore, scope: TenantScope): Promise<number> {
-  const open = await store.openTurns(scope);
-  if (open.length === 0) return 0;
+export async function recoverOpenTurns(
+  store: SessionStore,
+  scope: TenantScope,
+  opts: RecoveryOptions = {},
+): Promise<number> {
+  const found = await store.openTurns(scope);
+  if (found.length === 0) return 0;
+  const live = await store.liveInstances(opts.staleAfterMs ?? STALE_AFTER_MS);
+  // A turn of this store handle that this process is not running has no one left to end it.
+  live.delete(store.instanceId);
+  const open = found.filter(
+    (t) => !(t.owner !== undefined && live.has(t.owner)) && !opts.running?.(t.tenant, t.sessionId),
+  );
   const batches: AppendBatch[] = [];
   for (const { tenant, sessionId, turnId } of open) {
     const key = { tenant, id: sessionId };
     const info = await store.getSession(key);
-    if (!info) continue;
+    // Gone, or the turn ended meanwhile.
+    if (!info || info.openTurn !== turnId) continue;
     const entries = await store.load(key);
     const add = closingEntries(entries, turnId);
     const now = Date.now();

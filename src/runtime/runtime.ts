@@ -20,7 +20,13 @@ import {
 import type { SwiftletConfig } from '../config/index.js';
 import type { Agent } from '../agent/index.js';
 import type { MockLlm, ModelClient } from '../model/index.js';
-import type { GroupCommitWriter, PruneResult, SessionPage, SessionStore } from '../store/index.js';
+import {
+  BEAT_INTERVAL_MS,
+  type GroupCommitWriter,
+  type PruneResult,
+  type SessionPage,
+  type SessionStore,
+} from '../store/index.js';
 import { TurnEvents } from './event-queue.js';
 import { TurnScheduler } from './scheduler.js';
 import {
@@ -99,6 +105,8 @@ export class Runtime {
   #inflight = new Set<Promise<void>>();
   #pruneTimer: NodeJS.Timeout | undefined;
   #closing = false;
+  #beatTimer: NodeJS.Timeout | undefined;
+  #resequenced = { count: 0 };
 
   constructor(parts: RuntimeParts) {
     this.config = parts.config;
@@ -115,9 +123,21 @@ export class Runtime {
     });
   }
 
-  /** Recovers turns cut short by a crash, then starts the periodic pruning job if configured. */
+  /**
+   * Records this process in the store, recovers turns cut short by a crash, then keeps both going: a beat every few
+   * seconds (so processes sharing the store know this one is alive) and, with it, recovery of turns whose process
+   * has died since. Starts the periodic pruning job if configured.
+   */
   async start(): Promise<void> {
-    await recoverOpenTurns(this.store, ALL_TENANTS);
+    await this.store.beat();
+    await this.#recover();
+    this.#beatTimer = setInterval(() => {
+      this.store
+        .beat()
+        .then(() => this.#recover())
+        .catch(() => undefined);
+    }, BEAT_INTERVAL_MS);
+    this.#beatTimer.unref();
     const p = this.config.storage.pruning;
     if (p.maxMessages !== undefined || p.ttlDays !== undefined) {
       this.#pruneTimer = setInterval(() => {
@@ -125,6 +145,12 @@ export class Runtime {
       }, p.intervalMs);
       this.#pruneTimer.unref();
     }
+  }
+
+  #recover(): Promise<number> {
+    return recoverOpenTurns(this.store, ALL_TENANTS, {
+      running: (tenant, id) => this.#running.has(sessionKeyString(tenant, id)),
+    });
   }
 
   /** The mock LLM started in-process when a provider has `type: mock` (the zero-config fallback). */
@@ -156,10 +182,13 @@ export class Runtime {
     queuedTurns: number;
     cache: SessionCache['stats'];
     writer: GroupCommitWriter['stats'];
+    /** Turns whose entries were numbered again after another process appended to their session meanwhile. */
+    resequencedTurns: number;
   } {
     return {
       activeTurns: this.#scheduler.active,
       queuedTurns: this.#scheduler.queued,
+      resequencedTurns: this.#resequenced.count,
       cache: this.#cache.stats,
       writer: this.#writer.stats,
     };
@@ -230,7 +259,13 @@ export class Runtime {
           {
             persist: req.ephemeral
               ? undefined
-              : { writer: this.#writer, cache: this.#cache, durable: this.config.storage.durability === 'durable' },
+              : {
+                  writer: this.#writer,
+                  store: this.store,
+                  cache: this.#cache,
+                  durable: this.config.storage.durability === 'durable',
+                  resequenced: this.#resequenced,
+                },
           },
           rec,
           {
@@ -299,9 +334,16 @@ export class Runtime {
   async #loadForTurn(cacheKey: string, key: SessionKey, req: RunRequest): Promise<SessionRecord> {
     const sessionId = key.id;
     let rec = this.#cache.get(cacheKey);
+    if (rec && !rec.isNew && !(await this.#fresh(rec, key))) {
+      // Another process wrote this session (or deleted it) since it was cached: the store is the truth.
+      this.#cache.delete(cacheKey);
+      rec = undefined;
+    }
     if (!rec) {
       // Relaxed mode may still hold this session's entries in the writer: the store must see them first.
-      if (this.#writer.stats.pending > 0) await this.#writer.commit();
+      if (this.#writer.stats.pending > 0) await this.#writer.commit().catch(() => undefined);
+      // Whatever failed to be written before is now reloaded from the store: its writes may go on.
+      this.#writer.recover(key);
       const info = await this.store.getSession(key);
       if (info) {
         const entries = await this.store.load(key);
@@ -341,6 +383,19 @@ export class Runtime {
     return rec;
   }
 
+  /**
+   * Whether a cached session is what the store holds: one indexed read of the session row per turn, so a turn never
+   * builds on a history another process (the CLI beside a server, another instance) has added to or deleted.
+   */
+  async #fresh(rec: SessionRecord, key: SessionKey): Promise<boolean> {
+    const stored = await this.store.getSession(key);
+    if (stored?.lastSeq === rec.info.lastSeq) return true;
+    // Behind the cache: this process's own writes may still be in the writer (relaxed mode, or a failed flush).
+    if (this.#writer.stats.pending === 0) return false;
+    await this.#writer.commit(key).catch(() => undefined);
+    return (await this.store.getSession(key))?.lastSeq === rec.info.lastSeq;
+  }
+
   /** The agent a new session gets when none is named: `assistant` if configured, else the first one. */
   defaultAgent(): string {
     return this.#agents.has('assistant') ? 'assistant' : this.#agents.keys().next().value!;
@@ -367,12 +422,19 @@ export class Runtime {
     return { tenant, id, agent, createdAt: now, updatedAt: now, lastSeq: 0, metadata };
   }
 
+  /**
+   * The session as stored (a session with a turn running or queued here: as this process knows it, which is ahead of
+   * the store while the turn writes behind). Another process's writes and deletes show at once.
+   */
   async getSession(sessionId: string, opts: TenantOption = {}): Promise<SessionInfo | undefined> {
     const tenant = tenantOf(opts);
-    const hot = this.#cache.get(sessionKeyString(tenant, sessionId));
-    if (hot && !hot.isNew) return { ...hot.info };
+    const key = sessionKeyString(tenant, sessionId);
+    const hot = this.#cache.get(key);
+    if (hot && !hot.isNew && this.#scheduler.isBusy(key)) return { ...hot.info };
     if (this.#writer.stats.pending > 0) await this.#writer.commit();
-    return this.store.getSession({ tenant, id: sessionId });
+    const stored = await this.store.getSession({ tenant, id: sessionId });
+    if (hot && !hot.isNew && hot.pins === 0 && stored?.lastSeq !== hot.info.lastSeq) this.#cache.delete(key);
+    return stored;
   }
 
   async listSessions(
@@ -397,8 +459,9 @@ export class Runtime {
   /** The session's key/value state (the todo list is under `todo`). */
   async sessionState(sessionId: string, opts: TenantOption = {}): Promise<Map<string, JSONValue>> {
     const tenant = tenantOf(opts);
-    const hot = this.#cache.get(sessionKeyString(tenant, sessionId));
-    if (hot) return new Map(hot.state);
+    const key = sessionKeyString(tenant, sessionId);
+    const hot = this.#cache.get(key);
+    if (hot && this.#scheduler.isBusy(key)) return new Map(hot.state);
     const entries = await this.entries(sessionId, { tenant });
     const info = { tenant, id: sessionId, agent: '', createdAt: 0, updatedAt: 0, lastSeq: 0, metadata: {} };
     return new Map(recordFrom(info, entries).state);
@@ -455,6 +518,7 @@ export class Runtime {
     if (this.#closing) return;
     this.#closing = true;
     if (this.#pruneTimer) clearInterval(this.#pruneTimer);
+    if (this.#beatTimer) clearInterval(this.#beatTimer);
     const drainMs = opts.drainMs ?? 0;
     if (this.#inflight.size > 0 && drainMs > 0) {
       let timer: NodeJS.Timeout | undefined;

@@ -11,9 +11,10 @@ import {
   type TurnEndEvent,
 } from '../core/index.js';
 import type { Agent } from '../agent/index.js';
-import type { GroupCommitWriter } from '../store/index.js';
+import type { GroupCommitWriter, SessionStore } from '../store/index.js';
 import type { SessionState } from '../tools/index.js';
 import type { TurnEvents } from './event-queue.js';
+import { commitTurn, type TurnWrites } from './turn-commit.js';
 import { entryBytes, isHotEntry, jsonBytes, type SessionCache, type SessionRecord } from './session-cache.js';
 
 const turnStart = channel(CHANNELS.turnStart);
@@ -21,7 +22,16 @@ const turnEnd = channel(CHANNELS.turnEnd);
 
 export interface TurnDeps {
   /** Where the turn's entries go; absent for an ephemeral turn, which stores nothing. */
-  persist: { writer: GroupCommitWriter; cache: SessionCache; durable: boolean } | undefined;
+  persist:
+    | {
+        writer: GroupCommitWriter;
+        store: SessionStore;
+        cache: SessionCache;
+        durable: boolean;
+        /** Counts commits re-sequenced after another process's entries (see turn-commit.ts). */
+        resequenced: { count: number };
+      }
+    | undefined;
 }
 
 export interface TurnSpec {
@@ -52,6 +62,8 @@ export async function executeTurn(
   const { sessionId, turnId } = spec;
   const tenant = rec.info.tenant;
   const history = rec.entries.slice();
+  // What this turn wrote, for a commit that must re-sequence it after another process appended to the session.
+  const written: TurnWrites = { entries: [], create: undefined, committed: false };
   const record = (data: EntryData): void => {
     const entry = stamp(data, turnId, Date.now(), rec.info.lastSeq + 1);
     rec.info.lastSeq = entry.seq;
@@ -71,14 +83,11 @@ export async function executeTurn(
       rec.bytes += bytes;
       p.cache.grew(bytes);
     }
+    written.entries.push(entry);
     if (rec.isNew) {
       rec.isNew = false;
-      p.writer.enqueue({
-        tenant,
-        sessionId,
-        create: { agent: rec.info.agent, metadata: rec.info.metadata, createdAt: rec.info.createdAt },
-        entries: [entry],
-      });
+      written.create = { agent: rec.info.agent, metadata: rec.info.metadata, createdAt: rec.info.createdAt };
+      p.writer.enqueue({ tenant, sessionId, create: written.create, entries: [entry] });
     } else p.writer.enqueue({ tenant, sessionId, entries: [entry] });
   };
   const state: SessionState = {
@@ -105,7 +114,7 @@ export async function executeTurn(
   // after that leaves a turn that recovery closes as interrupted, input kept. (A caller that waits only for the
   // result learns of the turn at its end, which is committed anyway.)
   if (p?.durable && !events.resultOnly) {
-    const failed = await commitOrFail(p, rec, spec, 'started');
+    const failed = await commitOrFail(p, rec, spec, written, 'started');
     if (failed) return finish(failed, tenant, spec, startedAt, events);
   }
   const pushed = events.push({ type: 'turn-start', turnId, sessionId, agent: spec.agentName });
@@ -142,23 +151,25 @@ export async function executeTurn(
   // Pushes grew the array by half again plus 16 slots; a hot session keeps only the slots it fills (a trim already
   // made a new array of exactly its length).
   if (!(p && trimHot(p.cache, rec, spec.historyWindow))) rec.entries = rec.entries.slice();
-  if (p?.durable) end = (await commitOrFail(p, rec, spec, 'saved', end)) ?? end;
+  if (p?.durable) end = (await commitOrFail(p, rec, spec, written, 'saved', end)) ?? end;
   finish(end, tenant, spec, startedAt, events);
 }
 
 /**
- * Commits what the turn recorded so far. On a store failure: the turn's end as failed (not committed, so not
- * acknowledged: the client learns the turn failed, and the store stays the truth, the hot copy dropped).
+ * Commits what the turn recorded so far (re-sequenced after the session's entries if another process appended to it
+ * meanwhile). On a store failure: the turn's end as failed (not committed, so not acknowledged: the client learns the
+ * turn failed, and the store stays the truth, the hot copy dropped).
  */
 async function commitOrFail(
   p: NonNullable<TurnDeps['persist']>,
   rec: SessionRecord,
   spec: TurnSpec,
+  written: TurnWrites,
   what: 'started' | 'saved',
   end?: TurnEndEvent,
 ): Promise<TurnEndEvent | undefined> {
   try {
-    await p.writer.commit(rec.info);
+    await commitTurn(p, rec, spec.key, written);
     return undefined;
   } catch (err) {
     p.cache.delete(spec.key);

@@ -1,11 +1,20 @@
 import { SwiftletError } from '../core/index.js';
 
 /** Two writers appended to one session: the loser must reload the session, retrying the same entries cannot help. */
+const conflicts = new WeakSet<object>();
+
 export function conflictError(sessionId: string, detail: string, cause?: unknown): SwiftletError {
-  return new SwiftletError('SWIFTLET_ERR_STORE', `session ${sessionId} was written concurrently: ${detail}`, {
+  const err = new SwiftletError('SWIFTLET_ERR_STORE', `session ${sessionId} was written concurrently: ${detail}`, {
     retryable: false,
     ...(cause === undefined ? {} : { cause }),
   });
+  conflicts.add(err);
+  return err;
+}
+
+/** True for the error of an append that lost a race with another writer of the session (seq or existence). */
+export function isConflict(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && conflicts.has(err);
 }
 
 export function notFoundError(sessionId: string): SwiftletError {

@@ -1,5 +1,6 @@
 import {
   ALL_TENANTS,
+  newId,
   sessionKeyString,
   type Entry,
   type SessionInfo,
@@ -36,8 +37,19 @@ const inScope = (scope: TenantScope, info: SessionInfo): boolean => scope === AL
  */
 export class MemoryStore implements SessionStore {
   readonly kind = 'memory';
+  /** One process holds a memory store: its open turns record no owner, and it is the only live instance. */
+  readonly instanceId = newId('inst');
   #sessions = new Map<string, Session>();
   #open = false;
+
+  async beat(): Promise<void> {
+    this.#use();
+  }
+
+  async liveInstances(): Promise<Set<string>> {
+    this.#use();
+    return new Set([this.instanceId]);
+  }
 
   async init(): Promise<void> {
     this.#open = true;

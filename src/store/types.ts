@@ -54,6 +54,8 @@ export interface OpenTurn {
   tenant: string;
   sessionId: string;
   turnId: string;
+  /** The process that opened it (`SessionStore.instanceId`); absent for turns opened before stores recorded it. */
+  owner?: string;
 }
 
 /**
@@ -81,8 +83,20 @@ export interface SessionStore {
    */
   move(key: SessionKey, toTenant: string): Promise<boolean>;
   prune(scope: TenantScope, policy: PrunePolicy): Promise<PruneResult>;
-  /** Turns that started and never ended (their process died): input to recovery at start-up. */
+  /** Turns that started and have not ended, each with the process that runs it (or ran it, if it died). */
   openTurns(scope: TenantScope): Promise<OpenTurn[]>;
+  /**
+   * This handle's process, as recorded in the store: every turn it opens names it as owner. Several processes may
+   * share one store (the CLI beside a server, instances on one PostgreSQL); see src/store/instances.ts.
+   */
+  readonly instanceId: string;
+  /** Records this process as alive now (its host and pid with it). The runtime calls it every few seconds. */
+  beat(): Promise<void>;
+  /**
+   * The processes using the store that are alive: one that beat within `staleAfterMs` and, on this host, whose pid
+   * runs. The records of the others are removed. Recovery closes only the open turns of processes not in this set.
+   */
+  liveInstances(staleAfterMs: number): Promise<Set<string>>;
   /** True when the database answers (for readiness checks). */
   ping(): Promise<boolean>;
   close(): Promise<void>;

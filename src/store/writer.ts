@@ -65,6 +65,12 @@ export class GroupCommitWriter {
   #running = false;
   #closing: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
+  /**
+   * Sessions whose append failed, with the error. Their later batches are failed without being written: a batch
+   * written after a lost one would leave a hole in the session's turn (or, seqs permitting, land after another
+   * writer's entries). The turn that owns the session clears it once it has dealt with the failure.
+   */
+  #failed = new Map<string, unknown>();
   #stats = { transactions: 0, entries: 0, lastBatchSize: 0, lastCommitMs: 0 };
 
   constructor(store: SessionStore, options: GroupCommitWriterOptions) {
@@ -101,12 +107,25 @@ export class GroupCommitWriter {
    * session's conflict, the other sessions of that flush are committed on their own.
    */
   commit(session?: SessionKey): Promise<void> {
-    if (this.#flushed === this.#enqueued) return Promise.resolve();
     const key = session === undefined ? undefined : sessionKeyString(session.tenant, session.id);
+    const failed = key === undefined ? undefined : this.#failed.get(key);
+    if (failed !== undefined && this.#flushed === this.#enqueued) return Promise.reject(failed);
+    if (this.#flushed === this.#enqueued) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.#waiters.push({ target: this.#enqueued, session: key, error: undefined, resolve, reject });
       this.#kick();
     });
+  }
+
+  /**
+   * The error that failed this session's entries, if any, now forgotten: the caller has reloaded the session from the
+   * store (and re-sequenced what it still had to write), so its next batches are written again.
+   */
+  recover(session: SessionKey): unknown {
+    const key = sessionKeyString(session.tenant, session.id);
+    const err = this.#failed.get(key);
+    this.#failed.delete(key);
+    return err;
   }
 
   /** Flushes everything, stops the timer; later `enqueue` calls throw. Rejects if the last flushes failed. */
@@ -153,18 +172,29 @@ export class GroupCommitWriter {
       n++;
     }
     const start = this.#flushed;
-    const batches = mergeBySession(this.#queue.splice(0, n));
+    let batches = mergeBySession(this.#queue.splice(0, n));
     this.#queuedEntries -= entries;
     this.#inFlightEntries = entries;
     const t0 = performance.now();
     let error: unknown;
     let failed: Map<string, unknown> | undefined;
+    if (this.#failed.size > 0) {
+      const held = batches.filter((b) => this.#failed.has(sessionKeyString(b.tenant, b.sessionId)));
+      if (held.length > 0) {
+        failed = new Map(held.map((b) => [sessionKeyString(b.tenant, b.sessionId), this.#failedFor(b)]));
+        batches = batches.filter((b) => !failed!.has(sessionKeyString(b.tenant, b.sessionId)));
+      }
+    }
     try {
-      this.#stats.transactions++;
-      await this.#store.append(batches);
+      if (batches.length > 0) {
+        this.#stats.transactions++;
+        await this.#store.append(batches);
+      }
     } catch (err) {
       error = err;
-      failed = await this.#isolate(batches, err);
+      const lost = await this.#isolate(batches, err);
+      failed = failed ? new Map([...failed, ...lost]) : lost;
+      for (const [key, e] of lost) this.#failed.set(key, e);
     }
     const durationMs = performance.now() - t0;
     this.#inFlightEntries = 0;
@@ -201,6 +231,10 @@ export class GroupCommitWriter {
       }
     }
     return failed;
+  }
+
+  #failedFor(b: AppendBatch): unknown {
+    return this.#failed.get(sessionKeyString(b.tenant, b.sessionId));
   }
 
   #settle(start: number, failed: Map<string, unknown> | undefined): void {

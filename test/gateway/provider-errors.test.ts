@@ -9,7 +9,7 @@ import pino from 'pino';
 import { request } from 'undici';
 import { createRuntime } from '../../src/runtime/index.js';
 import { DEFAULT_SERVER_OPTIONS, startGateway } from '../../src/gateway/index.js';
-import { logModelFailures } from '../../src/obs/index.js';
+import { logFailures } from '../../src/obs/index.js';
 import { testConfig } from '../helpers/runtime.js';
 import { call } from './native-support.js';
 
@@ -50,7 +50,7 @@ test('a provider 401 reaches clients and the session log as a status, the server
       },
     }),
   );
-  const stopLog = logModelFailures(log);
+  const stopLog = logFailures(log);
   t.after(stopLog);
   const runtime = await createRuntime({ config: testConfig({ mockUrl: providerUrl }) });
   const gateway = await startGateway(runtime, { ...DEFAULT_SERVER_OPTIONS, port: 0 }, log);

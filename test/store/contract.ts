@@ -281,11 +281,13 @@ export function storeContract(name: string, makeStore: MakeStore, cleanup?: () =
         (await store.openTurns(ALL_TENANTS)).filter(
           (o) => o.sessionId === log.sessionId || o.sessionId === closed.sessionId,
         );
-      assert.deepEqual(await mine(), [{ tenant: LOCAL_TENANT, sessionId: log.sessionId, turnId: 't1' }]);
+      // Each open turn names the store handle (the process) that opened it; a memory store is one process's own.
+      const owner = store.kind === 'memory' ? {} : { owner: store.instanceId };
+      assert.deepEqual(await mine(), [{ tenant: LOCAL_TENANT, sessionId: log.sessionId, turnId: 't1', ...owner }]);
       assert.equal((await store.getSession(log.key))?.openTurn, 't1');
       // More entries of the same turn leave it open.
       await store.append([log.batch([log.entry('t1', assistant('b'))])]);
-      assert.deepEqual(await mine(), [{ tenant: LOCAL_TENANT, sessionId: log.sessionId, turnId: 't1' }]);
+      assert.deepEqual(await mine(), [{ tenant: LOCAL_TENANT, sessionId: log.sessionId, turnId: 't1', ...owner }]);
       await store.append([
         log.batch([
           log.entry('t1', {
@@ -480,6 +482,15 @@ export function storeContract(name: string, makeStore: MakeStore, cleanup?: () =
       await assert.rejects(store.move(twin.key, 'not a tenant'), isStoreError('SWIFTLET_ERR_STORE'));
     });
 
+    it('records this process as alive once it beats', async (t) => {
+      const store = await open(t);
+      if (!store) return;
+      assert.match(store.instanceId, /^inst_/);
+      await store.beat();
+      await store.beat();
+      assert.ok((await store.liveInstances(60_000)).has(store.instanceId));
+    });
+
     it('prunes and lists open turns in one tenant or all', async (t) => {
       const store = await open(t);
       if (!store) return;
@@ -500,7 +511,10 @@ export function storeContract(name: string, makeStore: MakeStore, cleanup?: () =
       assert.equal(await store.getSession(b.key), undefined);
       assert.ok(await store.getSession(a.key), "another tenant's sessions are not touched");
       assert.deepEqual(await store.openTurns(tb), []);
-      assert.deepEqual(await store.openTurns(ta), [{ tenant: ta, sessionId: aOpen.sessionId, turnId: 't1' }]);
+      assert.deepEqual(
+        (await store.openTurns(ta)).map((o) => [o.tenant, o.sessionId, o.turnId]),
+        [[ta, aOpen.sessionId, 't1']],
+      );
       assert.ok((await store.openTurns(ALL_TENANTS)).some((o) => o.tenant === ta && o.sessionId === aOpen.sessionId));
     });
 

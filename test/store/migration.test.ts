@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { ALL_TENANTS, LOCAL_TENANT, type SessionKey } from '../../src/core/index.js';
 import { PostgresStore, SqliteStore, type SessionStore } from '../../src/store/index.js';
 import { MIGRATIONS as SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations.js';
+import { MIGRATIONS as PG_MIGRATIONS } from '../../src/store/postgres/migrations.js';
 import { tempDir } from '../helpers/runtime.js';
 import { requirePostgres } from '../helpers/services.js';
 import { writeSqliteV1 } from '../helpers/store-v1.js';
@@ -134,6 +135,6 @@ describe('migration of a store written before tenants', () => {
     await store.init();
     await checkMigrated(store);
     const { rows } = await client.query<{ v: number }>(`SELECT max(version) AS v FROM ${schema}.swiftlet_migrations`);
-    assert.equal(rows[0]?.v, 2);
+    assert.equal(rows[0]?.v, PG_MIGRATIONS.length);
   });
 });

@@ -2,7 +2,7 @@
 // server.drainTimeoutMs to finish, the rest are interrupted (and recorded so), the store is flushed and closed.
 import { LOCAL_TENANT, SwiftletError } from '../../core/index.js';
 import { startGateway, type ServerOptions } from '../../gateway/index.js';
-import { createLogger, logModelFailures, startObservability } from '../../obs/index.js';
+import { createLogger, logFailures, startObservability } from '../../obs/index.js';
 import { createRuntime } from '../../runtime/index.js';
 import { EXIT, intOpt, stringOpt, type Command, type CommandContext } from '../command.js';
 import { loadCliConfig } from '../runtime-setup.js';
@@ -49,12 +49,12 @@ const command: Command = {
     const runtime = await createRuntime({ config: loaded });
     const tenants = [LOCAL_TENANT, ...options.apiKeys.map((k) => k.tenant)];
     const obs = options.metrics ? startObservability({ stats: () => runtime.stats, tenants }) : undefined;
-    const stopModelLog = logModelFailures(log);
+    const stopFailureLog = logFailures(log);
     let gateway;
     try {
       gateway = await startGateway(runtime, options, log, obs ? { metrics: () => obs.metrics() } : {});
     } catch (err) {
-      stopModelLog();
+      stopFailureLog();
       obs?.close();
       await runtime.close();
       throw err;
@@ -67,7 +67,7 @@ const command: Command = {
     });
     log.info({ signal, drainMs: options.drainTimeoutMs }, 'shutting down');
     await gateway.close();
-    stopModelLog();
+    stopFailureLog();
     obs?.close();
     log.info('stopped');
     // Anything still holding the event loop open (a stuck socket) must not keep a stopped server alive.

@@ -49,14 +49,21 @@ export const Q = {
   },
   openTurns: {
     name: 'swiftlet_open_turns',
-    text: 'SELECT tenant, id, open_turn FROM sessions WHERE tenant = $1 AND open_turn IS NOT NULL',
+    text: 'SELECT tenant, id, open_turn, open_owner FROM sessions WHERE tenant = $1 AND open_turn IS NOT NULL',
   },
   openTurnsAll: {
     name: 'swiftlet_open_turns_all',
-    text: 'SELECT tenant, id, open_turn FROM sessions WHERE open_turn IS NOT NULL',
+    text: 'SELECT tenant, id, open_turn, open_owner FROM sessions WHERE open_turn IS NOT NULL',
   },
   deleteSession: { text: 'DELETE FROM sessions WHERE tenant = $1 AND id = $2' },
   deleteEntries: { text: 'DELETE FROM entries WHERE tenant = $1 AND session_id = $2' },
+  beat: {
+    name: 'swiftlet_beat',
+    text: `INSERT INTO instances (id, host, pid, beat_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (id) DO UPDATE SET beat_at = excluded.beat_at`,
+  },
+  instances: { name: 'swiftlet_instances', text: 'SELECT id, host, pid, beat_at FROM instances' },
+  forgetInstance: { name: 'swiftlet_forget_instance', text: 'DELETE FROM instances WHERE id = $1' },
   lockSession: { text: 'SELECT open_turn FROM sessions WHERE tenant = $1 AND id = $2 FOR UPDATE' },
   sessionExists: { text: 'SELECT 1 FROM sessions WHERE tenant = $1 AND id = $2' },
   moveSession: { text: 'UPDATE sessions SET tenant = $1 WHERE tenant = $2 AND id = $3' },
@@ -64,7 +71,7 @@ export const Q = {
 } satisfies Record<string, QueryConfig>;
 
 /** The JSON documents swiftlet_append reads: sessions and their metadata, entries and their payloads. */
-export function appendArgs(writes: readonly SessionWrite[]): [string, string, string, string] {
+export function appendArgs(writes: readonly SessionWrite[], owner: string): [string, string, string, string] {
   const sessions: object[] = [];
   const metadata: string[] = [];
   const entries: object[] = [];
@@ -78,6 +85,7 @@ export function appendArgs(writes: readonly SessionWrite[]): [string, string, st
       updated_at: w.updatedAt,
       keep_open: w.openTurn === undefined,
       open_turn: w.openTurn ?? null,
+      open_owner: typeof w.openTurn === 'string' ? owner : null,
       messages: w.messages,
     });
     metadata.push(w.create ? JSON.stringify(w.create.metadata) : 'null');

@@ -21,6 +21,7 @@ import type {
   SessionPage,
   SessionStore,
 } from '../types.js';
+import { isAlive, newInstance } from '../instances.js';
 import { pgError } from './errors.js';
 import { SCHEMA_PATTERN, migrate } from './migrate.js';
 import { prunePostgres } from './prune.js';
@@ -65,6 +66,8 @@ export class PostgresStore implements SessionStore {
   #options: PostgresStoreOptions;
   #opening: Promise<void> | undefined;
   #pool: Pool | undefined;
+  readonly #instance = newInstance();
+  readonly instanceId = this.#instance.id;
 
   constructor(options: PostgresStoreOptions) {
     if (options.schema !== undefined && !SCHEMA_PATTERN.test(options.schema)) {
@@ -115,7 +118,7 @@ export class PostgresStore implements SessionStore {
   async append(batches: readonly AppendBatch[]): Promise<void> {
     const writes = planAppend(batches);
     if (writes.length === 0) return;
-    await this.#query('append', Q.append, appendArgs(writes));
+    await this.#query('append', Q.append, appendArgs(writes, this.instanceId));
   }
 
   async getSession(key: SessionKey): Promise<SessionInfo | undefined> {
@@ -189,12 +192,34 @@ export class PostgresStore implements SessionStore {
   }
 
   async openTurns(scope: TenantScope): Promise<OpenTurn[]> {
-    type Row = { tenant: string; id: string; open_turn: string };
+    type Row = { tenant: string; id: string; open_turn: string; open_owner: string | null };
     const rows =
       scope === ALL_TENANTS
         ? await this.#query<Row>('openTurns', Q.openTurnsAll, [])
         : await this.#query<Row>('openTurns', Q.openTurns, [scope]);
-    return rows.map((r) => ({ tenant: r.tenant, sessionId: r.id, turnId: r.open_turn }));
+    return rows.map((r) => ({
+      tenant: r.tenant,
+      sessionId: r.id,
+      turnId: r.open_turn,
+      ...(r.open_owner === null ? {} : { owner: r.open_owner }),
+    }));
+  }
+
+  async beat(): Promise<void> {
+    const { id, host, pid } = this.#instance;
+    await this.#query('beat', Q.beat, [id, host, pid, Date.now()]);
+  }
+
+  async liveInstances(staleAfterMs: number): Promise<Set<string>> {
+    type Row = { id: string; host: string; pid: number; beat_at: string };
+    const now = Date.now();
+    const live = new Set<string>();
+    for (const r of await this.#query<Row>('liveInstances', Q.instances, [])) {
+      const row = { id: r.id, host: r.host, pid: r.pid, beatAt: Number(r.beat_at) };
+      if (isAlive(row, now, staleAfterMs)) live.add(row.id);
+      else await this.#query('liveInstances', Q.forgetInstance, [row.id]);
+    }
+    return live;
   }
 
   async ping(): Promise<boolean> {
@@ -207,6 +232,8 @@ export class PostgresStore implements SessionStore {
   }
 
   async close(): Promise<void> {
+    // A row left behind (the database is gone) is forgotten by the next process that finds this one stale.
+    if (this.#pool) await this.#query('close', Q.forgetInstance, [this.instanceId]).catch(() => undefined);
     const pool = this.#pool;
     this.#pool = undefined;
     this.#opening = undefined;

@@ -70,4 +70,15 @@ export const MIGRATIONS: readonly string[] = [
   DROP TABLE entries;
   ALTER TABLE entries_v2 RENAME TO entries;
   `,
+  // 3: processes sharing the store. An open turn names the process that opened it (NULL: opened before this, by a
+  // process that is gone), so recovery leaves the turns of live processes alone.
+  `
+  ALTER TABLE sessions ADD COLUMN open_owner TEXT;
+  CREATE TABLE instances (
+    id TEXT PRIMARY KEY,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    beat_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -13,6 +13,7 @@ import {
 import { decodeCursor, encodeCursor, listLimit } from '../cursor.js';
 import { closedError, conflictError, notFoundError, schemaError } from '../errors.js';
 import { checkTenant, decodeEntry, planAppend, type SessionWrite } from '../plan.js';
+import { isAlive, newInstance, type InstanceRow } from '../instances.js';
 import type {
   AppendBatch,
   ListFilter,
@@ -73,6 +74,8 @@ export class SqliteStore implements SessionStore {
   #delete: BetterSqlite3.Transaction<(tenant: string, id: string) => boolean> | undefined;
   #move: BetterSqlite3.Transaction<(key: SessionKey, to: string) => boolean> | undefined;
   #pruner: SqlitePruner | undefined;
+  readonly #instance = newInstance();
+  readonly instanceId = this.#instance.id;
 
   constructor(options: SqliteStoreOptions) {
     this.#options = options;
@@ -102,7 +105,7 @@ export class SqliteStore implements SessionStore {
       migrate(db, path);
       const s = prepare(db);
       this.#append = db.transaction((writes: SessionWrite[]) => {
-        for (const w of writes) applyWrite(s, w);
+        for (const w of writes) applyWrite(s, w, this.instanceId);
       });
       this.#delete = db.transaction((tenant: string, id: string) => {
         s.deleteEntries.run(tenant, id);
@@ -171,11 +174,32 @@ export class SqliteStore implements SessionStore {
   }
 
   async openTurns(scope: TenantScope): Promise<OpenTurn[]> {
-    type Row = { tenant: string; id: string; open_turn: string };
+    type Row = { tenant: string; id: string; open_turn: string; open_owner: string | null };
     const rows = this.#run('openTurns', (s) =>
       scope === ALL_TENANTS ? (s.openTurnsAll.all() as Row[]) : (s.openTurns.all(scope) as Row[]),
     );
-    return rows.map((r) => ({ tenant: r.tenant, sessionId: r.id, turnId: r.open_turn }));
+    return rows.map((r) => ({
+      tenant: r.tenant,
+      sessionId: r.id,
+      turnId: r.open_turn,
+      ...(r.open_owner === null ? {} : { owner: r.open_owner }),
+    }));
+  }
+
+  async beat(): Promise<void> {
+    const { id, host, pid } = this.#instance;
+    this.#run('beat', (s) => s.beat.run(id, host, pid, Date.now()));
+  }
+
+  async liveInstances(staleAfterMs: number): Promise<Set<string>> {
+    const now = Date.now();
+    const rows = this.#run('liveInstances', (s) => s.instances.all() as InstanceRow[]);
+    const live = new Set<string>();
+    for (const row of rows) {
+      if (isAlive(row, now, staleAfterMs)) live.add(row.id);
+      else this.#run('liveInstances', (s) => s.forgetInstance.run(row.id));
+    }
+    return live;
   }
 
   async ping(): Promise<boolean> {
@@ -187,6 +211,11 @@ export class SqliteStore implements SessionStore {
   }
 
   async close(): Promise<void> {
+    try {
+      this.#s?.forgetInstance.run(this.instanceId);
+    } catch {
+      // Closing anyway: a row left behind is forgotten by the next process that finds this pid gone.
+    }
     const db = this.#db;
     this.#db = this.#s = this.#append = this.#delete = this.#move = this.#pruner = undefined;
     this.#opening = undefined;
@@ -224,15 +253,24 @@ type Statements = ReturnType<typeof prepare>;
 
 function prepare(db: BetterSqlite3.Database) {
   return {
-    createSession: db.prepare<[string, string, string, number, number, number, string | null, string, number]>(
-      `INSERT INTO sessions (${SESSION_COLUMNS}, message_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
+    createSession: db.prepare<
+      [string, string, string, number, number, number, string | null, string, number, string | null]
+    >(`INSERT INTO sessions (${SESSION_COLUMNS}, message_count, open_owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     // Optimistic check: the row moves only if nobody appended since the caller read lastSeq.
-    advanceSession: db.prepare<[number, number, number, string | null, number, string, string, number]>(
+    advanceSession: db.prepare<
+      [number, number, number, string | null, number, string | null, number, string, string, number]
+    >(
       `UPDATE sessions SET updated_at = MAX(updated_at, ?), last_seq = ?,
-         open_turn = CASE WHEN ? THEN open_turn ELSE ? END, message_count = message_count + ?
+         open_turn = CASE WHEN ? THEN open_turn ELSE ? END,
+         open_owner = CASE WHEN ? THEN open_owner ELSE ? END, message_count = message_count + ?
        WHERE tenant = ? AND id = ? AND last_seq = ?`,
     ),
+    beat: db.prepare<[string, string, number, number]>(
+      `INSERT INTO instances (id, host, pid, beat_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET beat_at = excluded.beat_at`,
+    ),
+    instances: db.prepare<[]>('SELECT id, host, pid, beat_at AS beatAt FROM instances'),
+    forgetInstance: db.prepare<[string]>('DELETE FROM instances WHERE id = ?'),
     sessionExists: db.prepare<[string, string]>('SELECT 1 FROM sessions WHERE tenant = ? AND id = ?').pluck(),
     insertEntry: db.prepare<[string, string, number, string, string, number, string]>(
       `INSERT INTO entries (tenant, session_id, ${ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -274,9 +312,9 @@ function prepare(db: BetterSqlite3.Database) {
       'UPDATE entries SET tenant = ? WHERE tenant = ? AND session_id = ?',
     ),
     openTurns: db.prepare<[string]>(
-      'SELECT tenant, id, open_turn FROM sessions WHERE tenant = ? AND open_turn IS NOT NULL',
+      'SELECT tenant, id, open_turn, open_owner FROM sessions WHERE tenant = ? AND open_turn IS NOT NULL',
     ),
-    openTurnsAll: db.prepare<[]>('SELECT tenant, id, open_turn FROM sessions WHERE open_turn IS NOT NULL'),
+    openTurnsAll: db.prepare<[]>('SELECT tenant, id, open_turn, open_owner FROM sessions WHERE open_turn IS NOT NULL'),
     ping: db.prepare<[]>('SELECT 1').pluck(),
   };
 }
@@ -292,14 +330,25 @@ function moveSession(s: Statements, key: SessionKey, to: string): boolean {
   return true;
 }
 
-function applyWrite(s: Statements, w: SessionWrite): void {
+function applyWrite(s: Statements, w: SessionWrite, owner: string): void {
   const open = w.openTurn ?? null;
   if (w.create) {
     const c = w.create;
     const updatedAt = Math.max(c.createdAt, w.updatedAt);
     try {
       const metadata = JSON.stringify(c.metadata);
-      s.createSession.run(w.tenant, w.id, c.agent, c.createdAt, updatedAt, w.lastSeq, open, metadata, w.messages);
+      s.createSession.run(
+        w.tenant,
+        w.id,
+        c.agent,
+        c.createdAt,
+        updatedAt,
+        w.lastSeq,
+        open,
+        metadata,
+        w.messages,
+        open === null ? null : owner,
+      );
     } catch (err) {
       if (isConstraint(err)) throw conflictError(w.id, 'it already exists', err);
       throw err;
@@ -311,6 +360,8 @@ function applyWrite(s: Statements, w: SessionWrite): void {
       w.lastSeq,
       keep,
       open,
+      keep,
+      open === null ? null : owner,
       w.messages,
       w.tenant,
       w.id,
