@@ -209,6 +209,34 @@ describe('GroupCommitWriter', () => {
     await writer.close();
   });
 
+  it("holds back a failed session's later batches until recover(): none lands after a lost one", async () => {
+    const store = await spyStore();
+    const writer = new GroupCommitWriter(store, { flushIntervalMs: 1000 });
+    const log = new Log(uid('held'));
+    await store.append([log.create(log.turn('t1', [user('a')]))]);
+    const boom = new SwiftletError('SWIFTLET_ERR_STORE', 'disk unavailable');
+    store.failures.push(boom);
+    writer.enqueue(log.batch(log.turn('t2', [user('lost')])));
+    await assert.rejects(writer.commit(log.key), (err) => err === boom);
+    // The next batch would fit the store's last seq if the lost one were skipped: it must not be written.
+    const next = new Log(log.sessionId);
+    next.seq = 3;
+    writer.enqueue(next.batch(next.turn('t3', [user('after')])));
+    const calls = store.calls.length;
+    await assert.rejects(writer.commit(log.key), (err) => err === boom);
+    assert.equal(store.calls.length, calls, 'nothing was sent to the store');
+    await assert.rejects(writer.commit(log.key), (err) => err === boom, 'still failed, with nothing queued');
+    assert.equal((await store.load(log.key)).length, 3);
+    // Once the owner has dealt with it, the session's batches are written again.
+    assert.equal(writer.recover(log.key), boom);
+    const again = new Log(log.sessionId);
+    again.seq = 3;
+    writer.enqueue(again.batch(again.turn('t3', [user('after')])));
+    await writer.commit(log.key);
+    assert.equal((await store.load(log.key)).length, 6);
+    await writer.close();
+  });
+
   it('splits a backlog larger than maxBatchEntries into transactions, in order', async () => {
     const store = await spyStore();
     const writer = new GroupCommitWriter(store, { flushIntervalMs: 1000, maxBatchEntries: 5 });
