@@ -60,6 +60,13 @@ export interface RunRequest extends TenantOption {
   /** Stored with a new session. */
   metadata?: { [key: string]: JSONValue };
   /**
+   * Whether the caller tells its client of the turn before it ends (a stream's first byte, a WebSocket's
+   * turn-accepted): then, in durable mode, the turn's start and input are committed before its turn-start event.
+   * Default: true when the turn's events are read as they come, false when only `result` is awaited. A gateway that
+   * reads the events for other readers but answers its client only at the end passes false.
+   */
+  acknowledgeStart?: boolean;
+  /**
    * Ephemeral turn: runs on this history instead of a stored session and stores nothing (stateless APIs where the
    * client sends the whole conversation). `sessionId` is then only a label.
    */
@@ -277,6 +284,7 @@ export class Runtime {
             input: req.input,
             signal: controller.signal,
             metadata: req.metadata ?? {},
+            ...(req.acknowledgeStart === undefined ? {} : { acknowledgeStart: req.acknowledgeStart }),
             historyWindow: this.config.agents[agentName]!.historyWindow,
           },
           events,

@@ -46,6 +46,8 @@ export interface TurnSpec {
   metadata: { [key: string]: JSONValue };
   /** Message entries to keep hot per session (the agent's history window). */
   historyWindow: number;
+  /** See RunRequest.acknowledgeStart; absent: whether the events are read as they come. */
+  acknowledgeStart?: boolean;
 }
 
 /**
@@ -113,7 +115,7 @@ export async function executeTurn(
   // turn-accepted), so in durable mode the turn's start and its input are committed before it goes out. A crash
   // after that leaves a turn that recovery closes as interrupted, input kept. (A caller that waits only for the
   // result learns of the turn at its end, which is committed anyway.)
-  if (p?.durable && !events.resultOnly) {
+  if (p?.durable && (spec.acknowledgeStart ?? !events.resultOnly)) {
     const failed = await commitOrFail(p, rec, spec, written, 'started');
     if (failed) return finish(failed, tenant, spec, startedAt, events);
   }

@@ -37,6 +37,8 @@ export function registerTurns(app: HttpApp, ctx: GatewayContext, registry: TurnR
         sessionId: info.id,
         agent: info.agent,
         input: body.input,
+        // A JSON answer comes at the end (committed by then); a stream's head is an acknowledgement.
+        acknowledgeStart: wantsEventStream(c.req.headers.accept),
         ...(interruptOnDisconnect ? { signal: c.signal } : {}),
       });
     } catch (err) {

@@ -48,6 +48,8 @@ export async function runTurn(
       agent: spec.agent,
       input: spec.input,
       signal: rc.signal,
+      // A stream answers before the turn ends: its start and input are stored first. A whole answer comes at the end.
+      acknowledgeStart: hooks.open !== undefined,
       ...(allowed === undefined ? {} : { allowedAgents: allowed }),
       ...(spec.sessionId === undefined ? {} : { sessionId: spec.sessionId }),
       ...(spec.history === undefined ? {} : { ephemeral: { history: spec.history } }),
