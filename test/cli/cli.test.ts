@@ -50,7 +50,16 @@ describe('cli', () => {
     }
     const bad = await runCli(['frobnicate']);
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /unknown command "frobnicate"/);
+    assert.equal(
+      bad.stderr,
+      'swiftlet: unknown command "frobnicate" (see swiftlet --help) [SWIFTLET_ERR_UNKNOWN_COMMAND]\n',
+    );
+    const badJson = await runCli(['frobnicate', '--json']);
+    assert.equal(badJson.code, 2);
+    assert.equal(
+      (JSON.parse(badJson.stderr) as { error: { code: string } }).error.code,
+      'SWIFTLET_ERR_UNKNOWN_COMMAND',
+    );
     const badFlag = await runCli(['run', '--no-such-flag', 'x']);
     assert.equal(badFlag.code, 2);
     assert.equal(badFlag.stderr.trim().split('\n').length, 1);
