@@ -262,5 +262,25 @@ describe('cli', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /WARNING: .*mock/i);
     assert.match(r.stdout, /hello there/);
+    // Server API keys are not model provider keys: the warning still comes, and says which key it means.
+    const withKeys = await runCli(['run', 'hi'], { cwd: dir, env: { SWIFTLET_API_KEYS: 'k'.repeat(32) } });
+    assert.equal(withKeys.code, 0, withKeys.stderr);
+    assert.match(
+      withKeys.stderr,
+      /^WARNING: no model provider is configured: agents answer with the built-in mock LLM/m,
+    );
+    assert.doesNotMatch(withKeys.stderr, /NO API KEY/);
+    // Commands that call no model say nothing about models.
+    for (const args of [
+      ['sessions', 'list'],
+      ['sessions', 'show', withKeys.stderr.match(/session: (\S+)/)![1]!],
+    ]) {
+      const s = await runCli(args, { cwd: dir });
+      assert.equal(s.code, 0, s.stderr);
+      assert.equal(s.stderr, '', args.join(' '));
+    }
+    const del = await runCli(['sessions', 'delete', 'no-such'], { cwd: dir });
+    assert.equal(del.code, 2);
+    assert.doesNotMatch(del.stderr, /WARNING/);
   });
 });

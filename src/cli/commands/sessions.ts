@@ -51,7 +51,7 @@ const command: Command = {
     }
     const named = tenantOpt(ctx.values, undefined);
     const to = sub === 'move' ? moveTarget(ctx) : undefined;
-    const { config } = await loadCliConfig(ctx);
+    const { config } = await loadCliConfig(ctx, { warn: false });
     const store = await openFromConfig(config.storage);
     try {
       if (sub === 'list') return await list(ctx, store, named ?? ALL_TENANTS);
