@@ -88,11 +88,21 @@ describe('cli', () => {
 
     const list = await runCli(['sessions', 'list', '--config', config, '--json']);
     assert.equal(list.code, 0, list.stderr);
-    const page = JSON.parse(list.stdout) as { sessions: { id: string }[] };
+    const page = JSON.parse(list.stdout) as { sessions: { id: string; createdAt: unknown; updatedAt: unknown }[] };
     assert.deepEqual(
       page.sessions.map((s) => s.id),
       ['cli-1'],
     );
+    // Times as ISO 8601 strings, as the HTTP API writes them.
+    const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+    assert.match(String(page.sessions[0]!.createdAt), ISO);
+    assert.match(String(page.sessions[0]!.updatedAt), ISO);
+    const showJson = await runCli(['sessions', 'show', 'cli-1', '--config', config, '--json']);
+    assert.equal(showJson.code, 0, showJson.stderr);
+    const shown = JSON.parse(showJson.stdout) as { session: { updatedAt: unknown }; entries: { at: unknown }[] };
+    assert.match(String(shown.session.updatedAt), ISO);
+    assert.ok(shown.entries.length > 0);
+    for (const e of shown.entries) assert.match(String(e.at), ISO);
 
     const show = await runCli(['sessions', 'show', 'cli-1', '--config', config]);
     assert.equal(show.code, 0, show.stderr);
