@@ -80,10 +80,12 @@ describe('cli', () => {
     assert.equal(r.stdout.trim(), 'Added it.');
     assert.match(r.stderr, /todo/);
     assert.match(r.stderr, /session: cli-1/);
+    assert.match(r.stderr, /^no session cli-1: started a new one$/m, 'an unknown -s id is said out loud');
 
     mock.configure({ script: [] });
     const again = await runCli(['run', '--config', config, '-s', 'cli-1', 'and then?']);
     assert.equal(again.code, 0, again.stderr);
+    assert.doesNotMatch(again.stderr, /no session/, 'an existing session is continued quietly');
     assert.match(JSON.stringify(mock.requests.at(-1)!.body), /plan my day/);
 
     const list = await runCli(['sessions', 'list', '--config', config, '--json']);
@@ -242,7 +244,11 @@ describe('cli', () => {
     assert.match(r.stdout, /Noted\./);
     assert.match(r.stdout, /\[ \] 1\. ship it/);
     assert.match(r.stderr, /new session ses_/);
-    assert.match(r.stderr, /resume with: swiftlet chat -s ses_/);
+    // The hint resumes with the same config, and it is the session in use at exit (after /new).
+    const hint = /resume with: swiftlet chat -s (ses_\S+) --config (\S+)\n/.exec(r.stderr);
+    assert.ok(hint, r.stderr);
+    assert.equal(hint[2], config);
+    assert.match(r.stderr, new RegExp(`new session ${hint[1]}\n`));
   });
 
   test('chat: Ctrl-C interrupts the running turn and the chat goes on', async (t) => {
