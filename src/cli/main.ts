@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `swiftlet` command. Keeps start-up light: a command's module is imported only when that command runs.
 import nodeModule, { createRequire } from 'node:module';
+import { SwiftletError } from '../core/index.js';
 import { EXIT, helpText, parseCommandArgs, reportError, type Command } from './command.js';
 
 declare const __SWIFTLET_VERSION__: string | undefined;
@@ -59,8 +60,8 @@ export async function main(argv: string[]): Promise<number> {
   const entry = COMMANDS[name];
   const json = rest.includes('--json');
   if (!entry) {
-    process.stderr.write(`swiftlet: unknown command "${name}" (see swiftlet --help)\n`);
-    return EXIT.usage;
+    const err = new SwiftletError('SWIFTLET_ERR_UNKNOWN_COMMAND', `unknown command "${name}" (see swiftlet --help)`);
+    return reportError(err, { stderr: process.stderr, json });
   }
   const cmd = (await entry.load()).default;
   if (rest.includes('--version')) {

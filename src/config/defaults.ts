@@ -8,9 +8,14 @@ type Env = Record<string, string | undefined>;
 export const DEFAULT_INSTRUCTIONS =
   'You are a helpful assistant. Answer clearly and concisely. Use the todo tool to plan multi-step work.';
 
+/**
+ * About the model provider's key, not the server's API keys (server.apiKeys, SWIFTLET_API_KEYS): the wording says so,
+ * because a server with API keys but no model provider still answers with the mock.
+ */
 export const NO_API_KEY_WARNING =
-  'NO API KEY CONFIGURED: replies come from the built-in mock LLM (canned text, not a real model). ' +
-  'Set OPENAI_API_KEY or ANTHROPIC_API_KEY, or write a swiftlet.yaml, to use a real model.';
+  'no model provider is configured: agents answer with the built-in mock LLM (canned text, not a real model). ' +
+  'Set OPENAI_API_KEY or ANTHROPIC_API_KEY (the model provider key; server API keys do not count), ' +
+  'or define providers in a swiftlet.yaml, to use a real model.';
 
 export function defaultConfig(env: Env, opts: { cwd?: string } = {}): LoadedConfig {
   let provider: Record<string, unknown>;

@@ -1,7 +1,7 @@
 // YAML text → interpolation → schema → cross-checks → normalised, deep-frozen config. Every problem found on the way
 // is collected and thrown as one SWIFTLET_ERR_CONFIG_INVALID listing them all.
 import { dirname, resolve } from 'node:path';
-import { isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, isSeq, parseDocument, type Document, type YAMLError } from 'yaml';
 import { SwiftletError } from '../core/index.js';
 import { crossCheck } from './checks.js';
 import { interpolate, type RawIssue } from './interpolate.js';
@@ -21,11 +21,15 @@ export interface ParseOptions {
 export function parseConfig(text: string, opts: ParseOptions): LoadedConfig {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    const issues = doc.errors.map((e) => {
-      const pos = e.linePos?.[0];
+    // A key indented too far makes two errors at the same offset; the one at the key is the one to report.
+    const overIndented = new Set(doc.errors.filter((e) => e.code === 'MULTILINE_IMPLICIT_KEY').map((e) => e.pos[0]));
+    const errors = doc.errors.filter((e) => !(e.code === 'BLOCK_AS_IMPLICIT_KEY' && overIndented.has(e.pos[0])));
+    const issues = errors.map((e) => {
+      const pos = errorPosition(e, text);
+      const hint = e.code === 'MULTILINE_IMPLICIT_KEY' ? ' (is this key indented too far?)' : '';
       return {
         path: pos ? `${pos.line}:${pos.col}` : '(yaml)',
-        message: `YAML: ${e.message.split(/ at line \d+, column \d+/)[0] ?? e.message}`,
+        message: `YAML: ${e.message.split(/ at line \d+, column \d+/)[0] ?? e.message}${hint}`,
       };
     });
     throw invalid(opts.source, issues);
@@ -43,6 +47,24 @@ export function parseConfig(text: string, opts: ParseOptions): LoadedConfig {
   const loaded = validateConfig(raw, { ...opts, order });
   loaded.warnings.unshift(...yamlWarnings);
   return loaded;
+}
+
+/**
+ * Where a YAML error is, as line:col of the offending key. The parser places an indentation error at the start of the
+ * line (column 1, in the indentation), and a key indented too far at the line before it; a person looks for the key.
+ */
+function errorPosition(e: YAMLError, text: string): { line: number; col: number } | undefined {
+  const [start, end] = e.linePos ?? [];
+  if (!start) return undefined;
+  const lines = text.split(/\r?\n/);
+  const firstWord = (line: number, from: number): { line: number; col: number } => {
+    const content = lines[line - 1] ?? '';
+    const at = content.slice(from - 1).search(/\S/);
+    return { line, col: at === -1 ? from : from + at };
+  };
+  // The key is on the last line of a key that runs over several lines (it was meant to start its own line).
+  if (e.code === 'MULTILINE_IMPLICIT_KEY' && end && end.line > start.line) return firstWord(end.line, 1);
+  return firstWord(start.line, start.col);
 }
 
 function sortByPosition(issues: ConfigIssue[], doc: Document): ConfigIssue[] {

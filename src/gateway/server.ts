@@ -91,9 +91,10 @@ export async function startGateway(
   server.on('upgrade', guard.upgrade(app.handleUpgrade));
   server.on('clientError', guard.clientError);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const fail = (err: NodeJS.ErrnoException): void => reject(listenError(err, options.host, options.port));
+    server.once('error', fail);
     server.listen(options.port, options.host, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       resolve();
     });
   });
@@ -122,4 +123,12 @@ export async function startGateway(
       return closing;
     },
   };
+}
+
+/** A listen failure as one readable error; a port held by another process gets its own code. */
+function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
+  if (err.code !== 'EADDRINUSE') return err;
+  return new SwiftletError('SWIFTLET_ERR_PORT_IN_USE', `cannot listen on ${host}:${port}: the port is in use`, {
+    cause: err,
+  });
 }

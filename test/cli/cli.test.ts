@@ -50,7 +50,16 @@ describe('cli', () => {
     }
     const bad = await runCli(['frobnicate']);
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /unknown command "frobnicate"/);
+    assert.equal(
+      bad.stderr,
+      'swiftlet: unknown command "frobnicate" (see swiftlet --help) [SWIFTLET_ERR_UNKNOWN_COMMAND]\n',
+    );
+    const badJson = await runCli(['frobnicate', '--json']);
+    assert.equal(badJson.code, 2);
+    assert.equal(
+      (JSON.parse(badJson.stderr) as { error: { code: string } }).error.code,
+      'SWIFTLET_ERR_UNKNOWN_COMMAND',
+    );
     const badFlag = await runCli(['run', '--no-such-flag', 'x']);
     assert.equal(badFlag.code, 2);
     assert.equal(badFlag.stderr.trim().split('\n').length, 1);
@@ -71,19 +80,31 @@ describe('cli', () => {
     assert.equal(r.stdout.trim(), 'Added it.');
     assert.match(r.stderr, /todo/);
     assert.match(r.stderr, /session: cli-1/);
+    assert.match(r.stderr, /^no session cli-1: started a new one$/m, 'an unknown -s id is said out loud');
 
     mock.configure({ script: [] });
     const again = await runCli(['run', '--config', config, '-s', 'cli-1', 'and then?']);
     assert.equal(again.code, 0, again.stderr);
+    assert.doesNotMatch(again.stderr, /no session/, 'an existing session is continued quietly');
     assert.match(JSON.stringify(mock.requests.at(-1)!.body), /plan my day/);
 
     const list = await runCli(['sessions', 'list', '--config', config, '--json']);
     assert.equal(list.code, 0, list.stderr);
-    const page = JSON.parse(list.stdout) as { sessions: { id: string }[] };
+    const page = JSON.parse(list.stdout) as { sessions: { id: string; createdAt: unknown; updatedAt: unknown }[] };
     assert.deepEqual(
       page.sessions.map((s) => s.id),
       ['cli-1'],
     );
+    // Times as ISO 8601 strings, as the HTTP API writes them.
+    const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+    assert.match(String(page.sessions[0]!.createdAt), ISO);
+    assert.match(String(page.sessions[0]!.updatedAt), ISO);
+    const showJson = await runCli(['sessions', 'show', 'cli-1', '--config', config, '--json']);
+    assert.equal(showJson.code, 0, showJson.stderr);
+    const shown = JSON.parse(showJson.stdout) as { session: { updatedAt: unknown }; entries: { at: unknown }[] };
+    assert.match(String(shown.session.updatedAt), ISO);
+    assert.ok(shown.entries.length > 0);
+    for (const e of shown.entries) assert.match(String(e.at), ISO);
 
     const show = await runCli(['sessions', 'show', 'cli-1', '--config', config]);
     assert.equal(show.code, 0, show.stderr);
@@ -223,7 +244,11 @@ describe('cli', () => {
     assert.match(r.stdout, /Noted\./);
     assert.match(r.stdout, /\[ \] 1\. ship it/);
     assert.match(r.stderr, /new session ses_/);
-    assert.match(r.stderr, /resume with: swiftlet chat -s ses_/);
+    // The hint resumes with the same config, and it is the session in use at exit (after /new).
+    const hint = /resume with: swiftlet chat -s (ses_\S+) --config (\S+)\n/.exec(r.stderr);
+    assert.ok(hint, r.stderr);
+    assert.equal(hint[2], config);
+    assert.match(r.stderr, new RegExp(`new session ${hint[1]}\n`));
   });
 
   test('chat: Ctrl-C interrupts the running turn and the chat goes on', async (t) => {
@@ -253,5 +278,25 @@ describe('cli', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /WARNING: .*mock/i);
     assert.match(r.stdout, /hello there/);
+    // Server API keys are not model provider keys: the warning still comes, and says which key it means.
+    const withKeys = await runCli(['run', 'hi'], { cwd: dir, env: { SWIFTLET_API_KEYS: 'k'.repeat(32) } });
+    assert.equal(withKeys.code, 0, withKeys.stderr);
+    assert.match(
+      withKeys.stderr,
+      /^WARNING: no model provider is configured: agents answer with the built-in mock LLM/m,
+    );
+    assert.doesNotMatch(withKeys.stderr, /NO API KEY/);
+    // Commands that call no model say nothing about models.
+    for (const args of [
+      ['sessions', 'list'],
+      ['sessions', 'show', withKeys.stderr.match(/session: (\S+)/)![1]!],
+    ]) {
+      const s = await runCli(args, { cwd: dir });
+      assert.equal(s.code, 0, s.stderr);
+      assert.equal(s.stderr, '', args.join(' '));
+    }
+    const del = await runCli(['sessions', 'delete', 'no-such'], { cwd: dir });
+    assert.equal(del.code, 2);
+    assert.doesNotMatch(del.stderr, /WARNING/);
   });
 });

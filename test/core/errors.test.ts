@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { ERROR_CODES, SwiftletError, toSwiftletError } from '../../src/core/index.js';
+import { ERRORS_DOC, withGeneratedTable } from '../../scripts/errors-doc.js';
 
 test('every error code is documented in docs/errors.md with its fault', () => {
   const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
@@ -11,6 +12,19 @@ test('every error code is documented in docs/errors.md with its fault', () => {
     assert.equal(documented.get(code), info.fault, `${code} must be documented with fault ${info.fault}`);
   }
   for (const code of documented.keys()) assert.ok(code in ERROR_CODES, `${code} is documented but does not exist`);
+});
+
+test('the code table in docs/errors.md is the one generated from ERROR_CODES', () => {
+  const doc = readFileSync(ERRORS_DOC, 'utf8');
+  assert.equal(doc, withGeneratedTable(doc), 'docs/errors.md is out of date: run npm run docs:errors');
+  for (const info of Object.values(ERROR_CODES)) assert.doesNotMatch(info.doc, /\||\n/, 'a doc is one table cell');
+});
+
+test('docs/api.md names the code of every 404', () => {
+  const api = readFileSync(new URL('../../docs/api.md', import.meta.url), 'utf8');
+  const notFound = Object.entries(ERROR_CODES).filter(([, info]) => info.httpStatus === 404);
+  assert.ok(notFound.length >= 3);
+  for (const [code] of notFound) assert.ok(api.includes(`\`${code}\``), `docs/api.md must name ${code}`);
 });
 
 test('isInstance recognises errors by brand, not by class identity', () => {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/runtime.js';
@@ -31,6 +32,21 @@ test('swiftlet serve: bad flags and an unprotected public address exit 2 with on
     assert.match(r.stderr, message, args.join(' '));
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   }
+});
+
+test('swiftlet serve on a port another process holds: exit 1, one line naming the port and the code', async (t) => {
+  const dir = tempDir(t);
+  const holder = createServer();
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => holder.close(() => resolve())));
+  const { port } = holder.address() as AddressInfo;
+  const r = await runCli(['serve', '--port', String(port)], { cwd: dir });
+  assert.equal(r.code, 1, r.stderr);
+  const lines = r.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('WARNING:'));
+  assert.deepEqual(lines, [
+    `swiftlet: cannot listen on 127.0.0.1:${port}: the port is in use [SWIFTLET_ERR_PORT_IN_USE]`,
+  ]);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
 });
 
 test('swiftlet serve: listens, serves the API, logs JSON, and exits 0 on SIGTERM and on SIGINT', async (t) => {

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import { LOCAL_TENANT, SwiftletError, newId, type TodoItem } from '../../core/index.js';
-import { EXIT, stringOpt, tenantOpt, tenantOption, type Command } from '../command.js';
+import { EXIT, stringOpt, tenantOpt, tenantOption, type Command, type CommandContext } from '../command.js';
 import { TurnPrinter } from '../render.js';
 import { cliRuntime } from '../runtime-setup.js';
 
@@ -95,10 +95,26 @@ const command: Command = {
       process.off('SIGINT', onInterrupt);
       await runtime.close();
     }
-    ctx.stderr.write(`session ${sessionId} saved; resume with: swiftlet chat -s ${sessionId}\n`);
+    ctx.stderr.write(`session ${sessionId} saved; resume with: ${resumeCommand(ctx, sessionId, tenant)}\n`);
     return EXIT.ok;
   },
 };
+
+/** The command that resumes this chat: the same session, tenant and config file. */
+function resumeCommand(ctx: CommandContext, sessionId: string, tenant: string): string {
+  const config = stringOpt(ctx.values, 'config');
+  return [
+    'swiftlet chat -s',
+    shellWord(sessionId),
+    ...(tenant === LOCAL_TENANT ? [] : ['-t', shellWord(tenant)]),
+    ...(config === undefined ? [] : ['--config', shellWord(config)]),
+  ].join(' ');
+}
+
+/** `word` as the shell reads it back: as is when it is safe, else single-quoted. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
 
 export function formatTodos(value: unknown): string {
   const items = Array.isArray(value) ? (value as TodoItem[]) : [];

@@ -17,7 +17,7 @@ const command: Command = {
     session: {
       type: 'string',
       short: 's',
-      description: 'session id to continue or create (default: a new one)',
+      description: 'session id to continue, or to create if none has it (default: a new id)',
       valueName: 'id',
     },
     tenant: tenantOption('the tenant whose session this is (default: local)'),
@@ -25,6 +25,8 @@ const command: Command = {
   details: [
     'The reply streams to stdout; tool calls and the session id go to stderr. With --json, every event is printed',
     'as one JSON line on stdout. Ctrl-C interrupts the turn cleanly (the partial reply is kept, marked interrupted).',
+    '-s with an id no session has starts a new session under that id and says so on stderr',
+    '("no session <id>: started a new one"), so a mistyped id does not pass unnoticed.',
     '',
     'Exit codes: 0 final answer, 1 failed, 2 bad usage or config, 3 stopped at max steps, 130 interrupted.',
   ].join('\n'),
@@ -45,6 +47,11 @@ const command: Command = {
     try {
       const agent = stringOpt(ctx.values, 'agent');
       const sessionId = stringOpt(ctx.values, 'session');
+      // -s with an id that does not exist starts a session under that id; a typo must not pass unnoticed.
+      if (sessionId !== undefined && !(await runtime.getSession(sessionId, { tenant }))) {
+        const where = tenant === LOCAL_TENANT ? '' : ` in tenant ${tenant}`;
+        ctx.stderr.write(`no session ${sessionId}${where}: started a new one\n`);
+      }
       const turn = runtime.run({
         tenant,
         input,

@@ -51,7 +51,7 @@ const command: Command = {
     }
     const named = tenantOpt(ctx.values, undefined);
     const to = sub === 'move' ? moveTarget(ctx) : undefined;
-    const { config } = await loadCliConfig(ctx);
+    const { config } = await loadCliConfig(ctx, { warn: false });
     const store = await openFromConfig(config.storage);
     try {
       if (sub === 'list') return await list(ctx, store, named ?? ALL_TENANTS);
@@ -127,13 +127,25 @@ async function list(ctx: CommandContext, store: SessionStore, scope: TenantScope
     ...(cursor === undefined ? {} : { cursor }),
   });
   if (ctx.json) {
-    ctx.stdout.write(JSON.stringify(page) + '\n');
+    ctx.stdout.write(JSON.stringify({ ...page, sessions: page.sessions.map(sessionJson) }) + '\n');
     return EXIT.ok;
   }
   if (page.sessions.length === 0) ctx.stdout.write('(no sessions)\n');
   for (const s of page.sessions) ctx.stdout.write(row(s) + '\n');
   if (page.nextCursor) ctx.stdout.write(`more: swiftlet sessions list --cursor ${page.nextCursor}\n`);
   return EXIT.ok;
+}
+
+// --json writes times as ISO 8601 strings, as the HTTP API does; the store keeps epoch milliseconds.
+function sessionJson(s: SessionInfo): Omit<SessionInfo, 'createdAt' | 'updatedAt'> & {
+  createdAt: string;
+  updatedAt: string;
+} {
+  return { ...s, createdAt: new Date(s.createdAt).toISOString(), updatedAt: new Date(s.updatedAt).toISOString() };
+}
+
+function entryJson(e: Entry): Omit<Entry, 'at'> & { at: string } {
+  return { ...e, at: new Date(e.at).toISOString() };
 }
 
 function row(s: SessionInfo): string {
@@ -146,7 +158,7 @@ async function show(ctx: CommandContext, store: SessionStore, key: SessionKey): 
   if (!info) throw notFound(key);
   const entries = await store.load(key);
   if (ctx.json) {
-    ctx.stdout.write(JSON.stringify({ session: info, entries }) + '\n');
+    ctx.stdout.write(JSON.stringify({ session: sessionJson(info), entries: entries.map(entryJson) }) + '\n');
     return EXIT.ok;
   }
   ctx.stdout.write(row(info) + '\n\n');

@@ -60,8 +60,15 @@ class MockLlmServer implements MockLlm {
 
   listen(host: string, port: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      const fail = (err: Error): void =>
-        reject(new SwiftletError('SWIFTLET_ERR_INTERNAL', `mock LLM cannot listen on ${host}:${port}: ${err.message}`));
+      const fail = (err: NodeJS.ErrnoException): void =>
+        reject(
+          err.code === 'EADDRINUSE'
+            ? new SwiftletError(
+                'SWIFTLET_ERR_PORT_IN_USE',
+                `mock LLM cannot listen on ${host}:${port}: the port is in use`,
+              )
+            : new SwiftletError('SWIFTLET_ERR_INTERNAL', `mock LLM cannot listen on ${host}:${port}: ${err.message}`),
+        );
       this.#server.once('error', fail);
       this.#server.listen(port, host, () => {
         this.#server.off('error', fail);
