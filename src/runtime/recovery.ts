@@ -8,6 +8,11 @@ export interface RecoveryOptions {
   running?: (tenant: string, sessionId: string) => boolean;
   /** A process on another host is gone once it has not beaten for this long (default STALE_AFTER_MS). */
   staleAfterMs?: number;
+  /**
+   * Also close open turns of this store handle that are not `running` (true at start-up: they are left from before).
+   * While the process runs, its own turns are left alone: one that just ended may still have its end in the writer.
+   */
+  own?: boolean;
 }
 
 /**
@@ -24,8 +29,8 @@ export async function recoverOpenTurns(
   const found = await store.openTurns(scope);
   if (found.length === 0) return 0;
   const live = await store.liveInstances(opts.staleAfterMs ?? STALE_AFTER_MS);
-  // A turn of this store handle that this process is not running has no one left to end it.
-  live.delete(store.instanceId);
+  if (opts.own === true) live.delete(store.instanceId);
+  else live.add(store.instanceId);
   const open = found.filter(
     (t) => !(t.owner !== undefined && live.has(t.owner)) && !opts.running?.(t.tenant, t.sessionId),
   );

@@ -137,11 +137,11 @@ export class Runtime {
    */
   async start(): Promise<void> {
     await this.store.beat();
-    await this.#recover();
+    await this.#recover(true);
     this.#beatTimer = setInterval(() => {
       this.store
         .beat()
-        .then(() => this.#recover())
+        .then(() => this.#recover(false))
         .catch(() => undefined);
     }, BEAT_INTERVAL_MS);
     this.#beatTimer.unref();
@@ -154,8 +154,9 @@ export class Runtime {
     }
   }
 
-  #recover(): Promise<number> {
+  #recover(own: boolean): Promise<number> {
     return recoverOpenTurns(this.store, ALL_TENANTS, {
+      own,
       running: (tenant, id) => this.#running.has(sessionKeyString(tenant, id)),
     });
   }

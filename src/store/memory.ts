@@ -37,7 +37,7 @@ const inScope = (scope: TenantScope, info: SessionInfo): boolean => scope === AL
  */
 export class MemoryStore implements SessionStore {
   readonly kind = 'memory';
-  /** One process holds a memory store: its open turns record no owner, and it is the only live instance. */
+  /** One process holds a memory store: it owns every open turn, and is the only live instance. */
   readonly instanceId = newId('inst');
   #sessions = new Map<string, Session>();
   #open = false;
@@ -186,7 +186,7 @@ export class MemoryStore implements SessionStore {
     for (const s of this.#use().values()) {
       const { info } = s;
       if (info.openTurn !== undefined && inScope(scope, info)) {
-        out.push({ tenant: info.tenant, sessionId: info.id, turnId: info.openTurn });
+        out.push({ tenant: info.tenant, sessionId: info.id, turnId: info.openTurn, owner: this.instanceId });
       }
     }
     return out;

@@ -3,6 +3,7 @@
 // ends final and every one is in the store, whole; the cached copy never hides what the other process wrote.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCAL_TENANT, type Entry } from '../../src/core/index.js';
@@ -103,11 +104,60 @@ logging: { level: warn }
   assert.deepEqual(userTexts(entries).sort(), ['after delete', 'cli during', 'server after', 'server slow']);
   assert.equal(userTexts(entries).at(-1), 'server after');
   assert.deepEqual((await runtime.store.getSession(key))?.openTurn, undefined);
-  console.log('#DBG', JSON.stringify(entries.map((e) => [e.seq, e.turnId.slice(-4), e.type, e.type === 'turn_end' ? e.outcome + ' ' + (e.error?.message ?? '') : ''])));
+  console.log(
+    '#DBG',
+    JSON.stringify(
+      entries.map((e) => [
+        e.seq,
+        e.turnId.slice(-4),
+        e.type,
+        e.type === 'turn_end' ? e.outcome + ' ' + (e.error?.message ?? '') : '',
+      ]),
+    ),
+  );
   const ends = entries.filter((e) => e.type === 'turn_end');
   assert.equal(ends.length, 4);
   for (const e of ends) assert.equal(e.type === 'turn_end' && e.outcome, 'final');
 }
+
+test('a running runtime closes the turn of a CLI process killed beside it, within a few seconds', async (t) => {
+  const dir = tempDir(t);
+  const mock = await startMockLlm({ firstTokenMs: 120_000 });
+  t.after(() => mock.close());
+  const config = join(dir, 'swiftlet.yaml');
+  writeFileSync(
+    config,
+    `
+providers:
+  llm: { type: openai, baseUrl: ${mock.url}/v1, apiKey: test-key, retries: { max: 0 } }
+agents:
+  assistant: { model: llm/mock-model }
+storage: { driver: sqlite, path: ${JSON.stringify(join(dir, 'shared.db'))} }
+`,
+  );
+  const runtime = await createRuntime({ configPath: config });
+  t.after(() => runtime.close());
+  let child: ChildProcess | undefined;
+  const cli = runCli(['run', '--config', config, '-s', 'killed-1', 'cut short'], { onSpawn: (c) => (child = c) });
+  const deadline = Date.now() + 20_000;
+  while (mock.requestCount === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(mock.requestCount, 1, 'the CLI turn reached the model');
+  // Alive: the runtime's own recovery leaves the CLI's turn alone.
+  assert.equal((await runtime.getSession('killed-1'))?.openTurn !== undefined, true);
+  child!.kill('SIGKILL');
+  await cli;
+  while ((await runtime.getSession('killed-1'))?.openTurn !== undefined) {
+    assert.ok(Date.now() < deadline, 'the dead process turn was not closed');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const entries = await runtime.store.load({ tenant: LOCAL_TENANT, id: 'killed-1' });
+  assert.deepEqual(
+    entries.map((e) => e.type),
+    ['turn_start', 'user', 'turn_end'],
+  );
+  const end = entries.at(-1)!;
+  assert.equal(end.type === 'turn_end' && end.outcome, 'interrupted');
+});
 
 test('a runtime and the CLI on one SQLite file: alternating, deleting, racing; nothing lost', async (t) => {
   const dir = tempDir(t);

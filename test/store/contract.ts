@@ -281,8 +281,8 @@ export function storeContract(name: string, makeStore: MakeStore, cleanup?: () =
         (await store.openTurns(ALL_TENANTS)).filter(
           (o) => o.sessionId === log.sessionId || o.sessionId === closed.sessionId,
         );
-      // Each open turn names the store handle (the process) that opened it; a memory store is one process's own.
-      const owner = store.kind === 'memory' ? {} : { owner: store.instanceId };
+      // Each open turn names the store handle (the process) that opened it.
+      const owner = { owner: store.instanceId };
       assert.deepEqual(await mine(), [{ tenant: LOCAL_TENANT, sessionId: log.sessionId, turnId: 't1', ...owner }]);
       assert.equal((await store.getSession(log.key))?.openTurn, 't1');
       // More entries of the same turn leave it open.
