@@ -2,9 +2,26 @@
 // the same rules, so the contract suite tests them once per adapter.
 import { isValidTenant, sessionKeyString, type Entry, type EntryType, type JSONValue } from '../core/index.js';
 import { conflictError, invalidBatchError } from './errors.js';
-import type { AppendBatch } from './types.js';
+import type { AppendBatch, OpenTurn } from './types.js';
 
 const MESSAGE_TYPES: ReadonlySet<EntryType> = new Set<EntryType>(['user', 'assistant', 'tool_result']);
+
+/** A row of the SQL adapters' open-turn queries. */
+export interface OpenTurnRow {
+  tenant: string;
+  id: string;
+  open_turn: string;
+  open_owner: string | null;
+}
+
+export function openTurnOf(r: OpenTurnRow): OpenTurn {
+  return {
+    tenant: r.tenant,
+    sessionId: r.id,
+    turnId: r.open_turn,
+    ...(r.open_owner === null ? {} : { owner: r.open_owner }),
+  };
+}
 
 export function isMessage(type: EntryType): boolean {
   return MESSAGE_TYPES.has(type);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { startMockLlm } from '../../src/model/index.js';
 import { tempDir } from '../helpers/runtime.js';
-import { requirePostgres } from '../helpers/services.js';
+import { postgresStorage } from '../helpers/services.js';
 import { call, openSse, startServe, waitUntil } from './native-support.js';
 import { WsClient } from './ws-support.js';
 
@@ -101,15 +101,6 @@ test('SIGKILL during a slow first token: every acknowledged turn is found with i
 });
 
 test('SIGKILL during a slow first token: every acknowledged turn is found with its input (PostgreSQL)', async (t) => {
-  const url = await requirePostgres(t);
-  if (!url) return;
-  const schema = `swiftlet_start_${Date.now().toString(36)}`;
-  t.after(async () => {
-    const { default: pg } = await import('pg');
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await c.end();
-  });
-  await killDuringFirstToken(t, `{ driver: postgres, url: ${JSON.stringify(url)}, schema: ${schema} }`);
+  const storage = await postgresStorage(t, 'swiftlet_start');
+  if (storage) await killDuringFirstToken(t, storage);
 });

@@ -10,7 +10,7 @@ import { sha256Hex } from '../../src/gateway/auth.js';
 import { startMockLlm, type MockLlm } from '../../src/model/index.js';
 import { createRuntime } from '../../src/runtime/index.js';
 import { tempDir, testConfig } from '../helpers/runtime.js';
-import { requirePostgres } from '../helpers/services.js';
+import { postgresStorage } from '../helpers/services.js';
 import { writeSqliteV1 } from '../helpers/store-v1.js';
 import { call } from './native-support.js';
 import { WsClient } from './ws-support.js';
@@ -95,17 +95,8 @@ test('same id in two tenants across a restart: SQLite', async (t) => {
 });
 
 test('same id in two tenants across a restart: PostgreSQL', async (t) => {
-  const url = await requirePostgres(t);
-  if (!url) return;
-  const schema = `swiftlet_tenants_${Date.now().toString(36)}`;
-  t.after(async () => {
-    const { default: pg } = await import('pg');
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await c.end();
-  });
-  await sameIdAcrossRestart(t, `{ driver: postgres, url: ${JSON.stringify(url)}, schema: ${schema} }`);
+  const storage = await postgresStorage(t, 'swiftlet_tenants');
+  if (storage) await sameIdAcrossRestart(t, storage);
 });
 
 test('a store from before tenants: its sessions are tenant local, for keyless use and for an admin key', async (t) => {

@@ -38,3 +38,21 @@ export async function requirePostgres(t: TestContext): Promise<string | null> {
   t.skip(reason);
   return null;
 }
+
+/**
+ * A `storage:` YAML value for a fresh PostgreSQL schema, dropped when `t` ends; null after skipping `t` when the
+ * server cannot be reached (see requirePostgres).
+ */
+export async function postgresStorage(t: TestContext, prefix: string): Promise<string | null> {
+  const url = await requirePostgres(t);
+  if (!url) return null;
+  const schema = `${prefix}_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6).toString(36)}`;
+  t.after(async () => {
+    const { default: pg } = await import('pg');
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await c.end();
+  });
+  return `{ driver: postgres, url: ${JSON.stringify(url)}, schema: ${schema} }`;
+}

@@ -11,7 +11,7 @@ import { startMockLlm, type MockLlm } from '../../src/model/index.js';
 import { createRuntime, type Runtime } from '../../src/runtime/index.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/runtime.js';
-import { requirePostgres } from '../helpers/services.js';
+import { postgresStorage } from '../helpers/services.js';
 
 const ID = 'shared-1';
 
@@ -165,15 +165,6 @@ test('a runtime and the CLI on one SQLite file: alternating, deleting, racing; n
 });
 
 test('a runtime and the CLI on one PostgreSQL schema: alternating, deleting, racing; nothing lost', async (t) => {
-  const url = await requirePostgres(t);
-  if (!url) return;
-  const schema = `swiftlet_shared_${Date.now().toString(36)}`;
-  t.after(async () => {
-    const { default: pg } = await import('pg');
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await c.end();
-  });
-  await sharedStore(t, `{ driver: postgres, url: ${JSON.stringify(url)}, schema: ${schema} }`);
+  const storage = await postgresStorage(t, 'swiftlet_shared');
+  if (storage) await sharedStore(t, storage);
 });

@@ -10,7 +10,7 @@ import {
 } from '../../core/index.js';
 import { decodeCursor, encodeCursor, listLimit } from '../cursor.js';
 import { closedError, conflictError } from '../errors.js';
-import { checkTenant, planAppend } from '../plan.js';
+import { checkTenant, openTurnOf, planAppend, type OpenTurnRow } from '../plan.js';
 import type {
   AppendBatch,
   ListFilter,
@@ -192,17 +192,11 @@ export class PostgresStore implements SessionStore {
   }
 
   async openTurns(scope: TenantScope): Promise<OpenTurn[]> {
-    type Row = { tenant: string; id: string; open_turn: string; open_owner: string | null };
     const rows =
       scope === ALL_TENANTS
-        ? await this.#query<Row>('openTurns', Q.openTurnsAll, [])
-        : await this.#query<Row>('openTurns', Q.openTurns, [scope]);
-    return rows.map((r) => ({
-      tenant: r.tenant,
-      sessionId: r.id,
-      turnId: r.open_turn,
-      ...(r.open_owner === null ? {} : { owner: r.open_owner }),
-    }));
+        ? await this.#query<OpenTurnRow>('openTurns', Q.openTurnsAll, [])
+        : await this.#query<OpenTurnRow>('openTurns', Q.openTurns, [scope]);
+    return rows.map(openTurnOf);
   }
 
   async beat(): Promise<void> {

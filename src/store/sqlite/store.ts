@@ -12,7 +12,7 @@ import {
 } from '../../core/index.js';
 import { decodeCursor, encodeCursor, listLimit } from '../cursor.js';
 import { closedError, conflictError, notFoundError, schemaError } from '../errors.js';
-import { checkTenant, decodeEntry, planAppend, type SessionWrite } from '../plan.js';
+import { checkTenant, decodeEntry, openTurnOf, planAppend, type OpenTurnRow, type SessionWrite } from '../plan.js';
 import { isAlive, newInstance, type InstanceRow } from '../instances.js';
 import type {
   AppendBatch,
@@ -174,16 +174,10 @@ export class SqliteStore implements SessionStore {
   }
 
   async openTurns(scope: TenantScope): Promise<OpenTurn[]> {
-    type Row = { tenant: string; id: string; open_turn: string; open_owner: string | null };
     const rows = this.#run('openTurns', (s) =>
-      scope === ALL_TENANTS ? (s.openTurnsAll.all() as Row[]) : (s.openTurns.all(scope) as Row[]),
+      scope === ALL_TENANTS ? (s.openTurnsAll.all() as OpenTurnRow[]) : (s.openTurns.all(scope) as OpenTurnRow[]),
     );
-    return rows.map((r) => ({
-      tenant: r.tenant,
-      sessionId: r.id,
-      turnId: r.open_turn,
-      ...(r.open_owner === null ? {} : { owner: r.open_owner }),
-    }));
+    return rows.map(openTurnOf);
   }
 
   async beat(): Promise<void> {
