@@ -350,7 +350,7 @@ export class Runtime {
     }
     if (!rec) {
       // Relaxed mode may still hold this session's entries in the writer: the store must see them first.
-      if (this.#writer.stats.pending > 0) await this.#writer.commit().catch(() => undefined);
+      if (this.#writer.hasPending(key)) await this.#writer.commit(key).catch(() => undefined);
       // Whatever failed to be written before is now reloaded from the store: its writes may go on.
       this.#writer.recover(key);
       const info = await this.store.getSession(key);
@@ -397,11 +397,10 @@ export class Runtime {
    * builds on a history another process (the CLI beside a server, another instance) has added to or deleted.
    */
   async #fresh(rec: SessionRecord, key: SessionKey): Promise<boolean> {
-    const stored = await this.store.getSession(key);
-    if (stored?.lastSeq === rec.info.lastSeq) return true;
-    // Behind the cache: this process's own writes may still be in the writer (relaxed mode, or a failed flush).
-    if (this.#writer.stats.pending === 0) return false;
-    await this.#writer.commit(key).catch(() => undefined);
+    // This process's own writes of the session are still on their way (relaxed mode writes behind): the store is
+    // behind the cache, and waiting for them would make every relaxed turn a commit. A conflict with another writer
+    // then shows when they are written.
+    if (this.#writer.hasPending(key)) return true;
     return (await this.store.getSession(key))?.lastSeq === rec.info.lastSeq;
   }
 
@@ -440,7 +439,7 @@ export class Runtime {
     const key = sessionKeyString(tenant, sessionId);
     const hot = this.#cache.get(key);
     if (hot && !hot.isNew && this.#scheduler.isBusy(key)) return { ...hot.info };
-    if (this.#writer.stats.pending > 0) await this.#writer.commit();
+    if (this.#writer.hasPending({ tenant, id: sessionId })) await this.#writer.commit({ tenant, id: sessionId });
     const stored = await this.store.getSession({ tenant, id: sessionId });
     if (hot && !hot.isNew && hot.pins === 0 && stored?.lastSeq !== hot.info.lastSeq) this.#cache.delete(key);
     return stored;
@@ -461,7 +460,7 @@ export class Runtime {
   ): Promise<Entry[]> {
     const { tenant: _, ...load } = opts;
     const key = { tenant: tenantOf(opts), id: sessionId };
-    if (this.#writer.stats.pending > 0) await this.#writer.commit();
+    if (this.#writer.hasPending(key)) await this.#writer.commit(key);
     return this.store.load(key, load);
   }
 
@@ -480,7 +479,7 @@ export class Runtime {
     const tenant = tenantOf(opts);
     const key = sessionKeyString(tenant, sessionId);
     this.#idle(key, sessionId);
-    if (this.#writer.stats.pending > 0) await this.#writer.commit();
+    if (this.#writer.hasPending({ tenant, id: sessionId })) await this.#writer.commit({ tenant, id: sessionId });
     this.#cache.delete(key);
     return this.store.delete({ tenant, id: sessionId });
   }
@@ -491,7 +490,7 @@ export class Runtime {
     const to = tenantOf({ tenant: opts.to });
     const key = sessionKeyString(tenant, sessionId);
     this.#idle(key, sessionId);
-    if (this.#writer.stats.pending > 0) await this.#writer.commit();
+    if (this.#writer.hasPending({ tenant, id: sessionId })) await this.#writer.commit({ tenant, id: sessionId });
     this.#cache.delete(key);
     return this.store.move({ tenant, id: sessionId }, to);
   }

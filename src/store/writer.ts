@@ -71,6 +71,8 @@ export class GroupCommitWriter {
    * writer's entries). The turn that owns the session clears it once it has dealt with the failure.
    */
   #failed = new Map<string, unknown>();
+  /** Batches enqueued and not yet flushed, per session key. */
+  #pendingBySession = new Map<string, number>();
   #stats = { transactions: 0, entries: 0, lastBatchSize: 0, lastCommitMs: 0 };
 
   constructor(store: SessionStore, options: GroupCommitWriterOptions) {
@@ -87,6 +89,8 @@ export class GroupCommitWriter {
     if (this.#closing) throw new SwiftletError('SWIFTLET_ERR_SHUTTING_DOWN', 'the session writer is closed');
     this.#queue.push(batch);
     this.#enqueued++;
+    const key = sessionKeyString(batch.tenant, batch.sessionId);
+    this.#pendingBySession.set(key, (this.#pendingBySession.get(key) ?? 0) + 1);
     this.#queuedEntries += batch.entries.length;
     if (this.#queuedEntries >= this.#maxEntries) this.#kick();
     else if (!this.#running && this.#timer === undefined) this.#schedule();
@@ -115,6 +119,11 @@ export class GroupCommitWriter {
       this.#waiters.push({ target: this.#enqueued, session: key, error: undefined, resolve, reject });
       this.#kick();
     });
+  }
+
+  /** Whether entries of this session are enqueued or being written (the store does not have them yet). */
+  hasPending(session: SessionKey): boolean {
+    return this.#pendingBySession.has(sessionKeyString(session.tenant, session.id));
   }
 
   /**
@@ -172,7 +181,8 @@ export class GroupCommitWriter {
       n++;
     }
     const start = this.#flushed;
-    let batches = mergeBySession(this.#queue.splice(0, n));
+    const taken = this.#queue.splice(0, n);
+    let batches = mergeBySession(taken);
     this.#queuedEntries -= entries;
     this.#inFlightEntries = entries;
     const t0 = performance.now();
@@ -199,6 +209,12 @@ export class GroupCommitWriter {
     const durationMs = performance.now() - t0;
     this.#inFlightEntries = 0;
     this.#flushed = start + n;
+    for (const b of taken) {
+      const key = sessionKeyString(b.tenant, b.sessionId);
+      const left = (this.#pendingBySession.get(key) ?? 1) - 1;
+      if (left === 0) this.#pendingBySession.delete(key);
+      else this.#pendingBySession.set(key, left);
+    }
     const s = this.#stats;
     s.entries += entries;
     s.lastBatchSize = entries;
