@@ -138,6 +138,11 @@ export interface SessionInfo {
   lastSeq: number;
   /** Id of a turn that started and has not ended (set by `turn_start`, cleared by `turn_end`). */
   openTurn?: string;
+  /**
+   * The session's first user message, whitespace collapsed and cut to 80 characters ("…" marks a cut). Set by the
+   * store with that message, never changed; absent before it, and for sessions stored before titles existed.
+   */
+  title?: string;
   metadata: { [key: string]: JSONValue };
 }
 
