@@ -36,7 +36,12 @@ const usage = ref('Usage');
 const turnEndProps = {
   sessionId: { type: 'string' },
   outcome: { enum: ['final', 'interrupted', 'failed', 'max_steps'] },
-  text: { type: 'string', description: 'The final assistant text (partial when interrupted).' },
+  text: {
+    type: 'string',
+    description:
+      "Every step's text, joined by a blank line (a step that only called tools adds nothing); as the OpenAI " +
+      'routes answer. Partial when interrupted.',
+  },
   usage,
   steps: { type: 'integer' },
   error: ref('TurnError'),
