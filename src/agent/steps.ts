@@ -2,6 +2,7 @@ import {
   addUsage,
   emptyUsage,
   toSwiftletError,
+  STEP_SEPARATOR,
   SwiftletError,
   type ErrorPayload,
   type FinishReason,
@@ -39,7 +40,7 @@ export interface Turn {
   /** Model calls started so far. */
   step: number;
   usage: Usage;
-  /** The latest assistant text (partial when cut short). */
+  /** Every step's text so far, joined by STEP_SEPARATOR (the last one partial when cut short). */
   text: string;
   /** The model's output so far against the agent's maxOutputBytes. */
   readonly output: OutputMeter;
@@ -52,6 +53,12 @@ type Answer =
   | { kind: 'answered'; calls: ToolCall[]; finishReason: FinishReason; usage: Usage }
   | { kind: 'interrupted' }
   | { kind: 'failed'; error: ErrorPayload };
+
+/** A turn's text after one more step: steps separated by a blank line, a step without text adds nothing. */
+function joinSteps(before: string, step: string): string {
+  if (step === '') return before;
+  return before === '' ? step : before + STEP_SEPARATOR + step;
+}
 
 /** Hands an event on, waiting only when the receiver asks to (backpressure). */
 async function send(turn: Turn, event: TurnEvent): Promise<void> {
@@ -128,14 +135,14 @@ async function streamAnswer(turn: Turn): Promise<Answer> {
       throw new SwiftletError('SWIFTLET_ERR_MODEL_RESPONSE', 'the model stream ended without finishing');
   } catch (err) {
     turn.usage = addUsage(turn.usage, usage);
-    turn.text = text;
+    turn.text = joinSteps(turn.text, text);
     await recordCut(turn, text, calls);
     if (input.signal.aborted) return { kind: 'interrupted' };
     const e = toSwiftletError(err, 'SWIFTLET_ERR_MODEL_RESPONSE');
     return { kind: 'failed', error: { code: e.code, message: e.message } };
   }
   turn.usage = addUsage(turn.usage, usage);
-  turn.text = text;
+  turn.text = joinSteps(turn.text, text);
   input.record({
     type: 'assistant',
     text,

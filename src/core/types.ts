@@ -115,7 +115,10 @@ export type TurnEvent =
       turnId: string;
       sessionId: string;
       outcome: TurnOutcome;
-      /** The final assistant text (partial when interrupted). */
+      /**
+       * The text of every step of the turn (the words before a tool call, then the answer after it), joined by
+       * STEP_SEPARATOR; steps without text add nothing. Partial when the turn was cut short.
+       */
       text: string;
       usage: Usage;
       steps: number;
@@ -123,6 +126,9 @@ export type TurnEvent =
     };
 
 export type TurnEndEvent = Extract<TurnEvent, { type: 'turn-end' }>;
+
+/** Separates the text of two model steps in a turn's text: a blank line. */
+export const STEP_SEPARATOR = '\n\n';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Sessions
@@ -138,6 +144,11 @@ export interface SessionInfo {
   lastSeq: number;
   /** Id of a turn that started and has not ended (set by `turn_start`, cleared by `turn_end`). */
   openTurn?: string;
+  /**
+   * The session's first user message, whitespace collapsed and cut to 80 characters ("…" marks a cut). Set by the
+   * store with that message, never changed; absent before it, and for sessions stored before titles existed.
+   */
+  title?: string;
   metadata: { [key: string]: JSONValue };
 }
 

@@ -36,7 +36,12 @@ const usage = ref('Usage');
 const turnEndProps = {
   sessionId: { type: 'string' },
   outcome: { enum: ['final', 'interrupted', 'failed', 'max_steps'] },
-  text: { type: 'string', description: 'The final assistant text (partial when interrupted).' },
+  text: {
+    type: 'string',
+    description:
+      "Every step's text, joined by a blank line (a step that only called tools adds nothing); as the OpenAI " +
+      'routes answer. Partial when interrupted.',
+  },
   usage,
   steps: { type: 'integer' },
   error: ref('TurnError'),
@@ -84,6 +89,12 @@ const schemas: Record<string, Schema> = {
       updatedAt: { type: 'string', format: 'date-time' },
       lastSeq: { type: 'integer', description: 'Seq of the last log entry (0: no turn yet).' },
       openTurn: { type: 'string', description: 'The turn running now, if any.' },
+      title: {
+        type: 'string',
+        description:
+          'The first user message, whitespace collapsed, at most 80 characters ("…" marks a cut). Set once with ' +
+          'that message, never changed; absent before it and for sessions stored before titles existed.',
+      },
       metadata: { type: 'object', additionalProperties: true },
     },
     required: ['id', 'agent', 'createdAt', 'updatedAt', 'lastSeq', 'metadata'],

@@ -91,6 +91,7 @@ export class MemoryStore implements SessionStore {
     }
     for (const e of w.entries) s.entries.push(structuredClone(e));
     s.messages += w.messages;
+    if (w.title !== undefined && s.info.title === undefined) s.info.title = w.title;
     s.info.lastSeq = w.lastSeq;
     s.info.updatedAt = Math.max(s.info.updatedAt, w.updatedAt);
     if (typeof w.openTurn === 'string') s.info.openTurn = w.openTurn;

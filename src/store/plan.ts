@@ -42,8 +42,54 @@ export interface SessionWrite {
   openTurn: string | null | undefined;
   /** Message entries added (user, assistant, tool_result). */
   messages: number;
+  /**
+   * The title of the first user entry of this write with text in it. The adapter stores it only when the session has
+   * no title yet, so a session keeps the title of its first user message for good.
+   */
+  title?: string;
   entries: Entry[];
 }
+
+/** At most this many characters (grapheme clusters) in a session's title, the ellipsis included. */
+export const TITLE_LENGTH = 80;
+
+/**
+ * Control characters (NUL included, which PostgreSQL text refuses) and bidirectional overrides, which would let a title
+ * reorder the listing it is shown in. Lone surrogates become U+FFFD, so that a title is valid UTF-8.
+ */
+const UNPRINTABLE = /[\p{Cc}\u202A-\u202E\u2066-\u2069]+/gu;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+/** Only the start of a long message is read: every append with a user entry computes a title (the store keeps one). */
+const TITLE_SOURCE = 4096;
+
+/**
+ * A session's title from a user message: control characters dropped, whitespace collapsed, cut to TITLE_LENGTH
+ * characters on a grapheme boundary (never inside an emoji or a letter with its accents), "…" marking the cut.
+ * Undefined for a blank text.
+ */
+export function sessionTitle(text: string): string | undefined {
+  const long = text.length > TITLE_SOURCE;
+  const head = long ? text.slice(0, TITLE_SOURCE) : text;
+  const flat = head.replace(UNPRINTABLE, ' ').replace(LONE_SURROGATE, '\uFFFD').replace(/\s+/g, ' ').trim();
+  if (flat === '') return undefined;
+  // A short text needs no cut (a grapheme is at least one UTF-16 unit): no segmentation on the common path.
+  if (flat.length <= TITLE_LENGTH && !long) return flat;
+  let end = 0;
+  let count = 0;
+  for (const { index } of segmenter().segment(flat)) {
+    if (count === TITLE_LENGTH - 1) end = index;
+    if (++count > TITLE_LENGTH) return flat.slice(0, end).trimEnd() + '…';
+  }
+  // At most TITLE_LENGTH characters left from a long text (mostly whitespace): the rest was cut.
+  return long ? cut(flat, count, end) : flat;
+}
+
+function cut(flat: string, count: number, end: number): string {
+  return (count < TITLE_LENGTH ? flat : flat.slice(0, end).trimEnd()) + '…';
+}
+
+let graphemes: Intl.Segmenter | undefined;
+const segmenter = (): Intl.Segmenter => (graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' }));
 
 /**
  * Groups batches by session (several batches for one session in one call are concatenated in order) and checks that
@@ -86,7 +132,13 @@ export function planAppend(batches: readonly AppendBatch[]): SessionWrite[] {
       w.updatedAt = Math.max(w.updatedAt, entry.at);
       if (entry.type === 'turn_start') w.openTurn = entry.turnId;
       else if (entry.type === 'turn_end') w.openTurn = null;
-      else if (MESSAGE_TYPES.has(entry.type)) w.messages++;
+      else if (MESSAGE_TYPES.has(entry.type)) {
+        w.messages++;
+        if (entry.type === 'user' && w.title === undefined) {
+          const title = sessionTitle(entry.text);
+          if (title !== undefined) w.title = title;
+        }
+      }
       w.entries.push(entry);
     }
   }

@@ -90,10 +90,13 @@ describe('cli', () => {
 
     const list = await runCli(['sessions', 'list', '--config', config, '--json']);
     assert.equal(list.code, 0, list.stderr);
-    const page = JSON.parse(list.stdout) as { sessions: { id: string; createdAt: unknown; updatedAt: unknown }[] };
+    const page = JSON.parse(list.stdout) as {
+      sessions: { id: string; title?: string; createdAt: unknown; updatedAt: unknown }[];
+    };
+    // The title is the first message, not the latest.
     assert.deepEqual(
-      page.sessions.map((s) => s.id),
-      ['cli-1'],
+      page.sessions.map((s) => [s.id, s.title]),
+      [['cli-1', 'plan my day']],
     );
     // Times as ISO 8601 strings, as the HTTP API writes them.
     const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -101,13 +104,20 @@ describe('cli', () => {
     assert.match(String(page.sessions[0]!.updatedAt), ISO);
     const showJson = await runCli(['sessions', 'show', 'cli-1', '--config', config, '--json']);
     assert.equal(showJson.code, 0, showJson.stderr);
-    const shown = JSON.parse(showJson.stdout) as { session: { updatedAt: unknown }; entries: { at: unknown }[] };
+    const shown = JSON.parse(showJson.stdout) as {
+      session: { updatedAt: unknown; title?: string };
+      entries: { at: unknown }[];
+    };
     assert.match(String(shown.session.updatedAt), ISO);
+    assert.equal(shown.session.title, 'plan my day');
     assert.ok(shown.entries.length > 0);
     for (const e of shown.entries) assert.match(String(e.at), ISO);
+    const listed = await runCli(['sessions', 'list', '--config', config]);
+    assert.match(listed.stdout, /^local\s+cli-1\s+assistant\s+.* entries {2}plan my day$/m);
 
     const show = await runCli(['sessions', 'show', 'cli-1', '--config', config]);
     assert.equal(show.code, 0, show.stderr);
+    assert.match(show.stdout.split('\n')[0]!, /cli-1 .* {2}plan my day$/);
     assert.match(show.stdout, /you: plan my day/);
     assert.match(show.stdout, /\[ \] 1\. buy milk/);
 

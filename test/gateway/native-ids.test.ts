@@ -34,7 +34,7 @@ const live: TurnEvent[] = [
   { type: 'text-delta', turnId: T, step: 2, text: 'Do' },
   { type: 'text-delta', turnId: T, step: 2, text: 'ne' },
   { type: 'step-finish', turnId: T, step: 2, finishReason: 'stop', usage },
-  { type: 'turn-end', turnId: T, sessionId: S, outcome: 'final', text: 'Done', usage, steps: 2 },
+  { type: 'turn-end', turnId: T, sessionId: S, outcome: 'final', text: 'Hello\n\nDone', usage, steps: 2 },
 ];
 // ...and as its log holds it.
 const log = entries([
@@ -115,7 +115,7 @@ test('events after an id inside a step text: the unseen rest of that text, then 
   for (const bad of ['', '1', '1.', 'a.b', '1.2.3', '-1.0', '1.0 ']) assert.equal(parseId(bad), undefined, bad);
 });
 
-test('a last step that failed before any reply ends the turn with empty text on both sides', () => {
+test("a last step that failed before any reply adds no text: the earlier steps' on both sides", () => {
   const failed = entries([
     { type: 'turn_start', agent: 'assistant' },
     { type: 'user', text: 'hi' },
@@ -125,9 +125,17 @@ test('a last step that failed before any reply ends the turn with empty text on 
   ]);
   const end = rebuildTurn(failed, S).at(-1)!;
   assert.deepEqual(end.id, [3, 0]);
-  assert.equal(end.event.type === 'turn-end' && end.event.text, '');
+  assert.equal(end.event.type === 'turn-end' && end.event.text, 'thinking');
   const ids = new EventIdAssigner();
-  const liveEnd = ids.next({ type: 'turn-end', turnId: T, sessionId: S, outcome: 'failed', text: '', usage, steps: 2 });
+  const liveEnd = ids.next({
+    type: 'turn-end',
+    turnId: T,
+    sessionId: S,
+    outcome: 'failed',
+    text: 'thinking',
+    usage,
+    steps: 2,
+  });
   assert.deepEqual(liveEnd[0]!.id, [3, 0]);
 });
 

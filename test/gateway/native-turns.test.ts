@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestGateway } from '../helpers/gateway.js';
-import { call, waitUntil } from './native-support.js';
+import { call, openSse, waitUntil } from './native-support.js';
 
 const SLOW_TIMEOUTS = '{ connectMs: 2000, firstTokenMs: 60000, idleMs: 60000, totalMs: 120000 }';
 
@@ -23,6 +23,48 @@ test('POST turns answers the final result as JSON; the session remembers the con
   const sent = mock.requests.at(-1)!.body as { messages: { role: string; content: string }[] };
   assert.ok(sent.messages.some((m) => m.role === 'user' && m.content === 'I am Ana'));
   assert.ok(sent.messages.some((m) => m.role === 'assistant' && m.content === 'Hello Ana.'));
+});
+
+test("a turn's text is every step's text joined by a blank line, the same on the native and OpenAI routes", async (t) => {
+  // A step that talks before its tool call, one that only calls a tool (adds nothing), then the answer.
+  const steps = [
+    { text: 'Let me plan.', toolCalls: [{ name: 'todo', arguments: { action: 'add', text: 'buy milk' } }] },
+    { toolCalls: [{ name: 'current_time', arguments: {} }] },
+    { text: 'Added buy milk to your list.' },
+  ];
+  const { url, mock } = await startTestGateway(t, { mock: { script: steps } });
+  const expected = 'Let me plan.\n\nAdded buy milk to your list.';
+
+  const id = (await call(url, 'POST', '/v1/sessions', { body: {} })).body.id as string;
+  const json = await call(url, 'POST', `/v1/sessions/${id}/turns`, { body: { input: 'add milk' } });
+  assert.equal(json.status, 200);
+  assert.deepEqual([json.body.outcome, json.body.text, json.body.steps], ['final', expected, 3]);
+
+  mock.configure({ script: steps });
+  const stream = await openSse(url, 'POST', `/v1/sessions/${id}/turns`, { body: { input: 'add milk again' } });
+  const events = await stream.read();
+  const end = events.at(-1)!;
+  assert.equal(end.event, 'turn-end');
+  assert.equal(end.data.text, expected);
+  // The deltas carry each step's own text; the turn-end text is what they add up to, with the separators.
+  const deltas = events.filter((e) => e.event === 'text-delta').map((e) => e.data as { step: number; text: string });
+  assert.deepEqual([...new Set(deltas.map((d) => d.step))], [1, 3]);
+
+  mock.configure({ script: steps });
+  const chat = await call(url, 'POST', '/v1/chat/completions', {
+    body: { model: 'assistant', messages: [{ role: 'user', content: 'add milk' }] },
+  });
+  assert.equal(chat.status, 200);
+  assert.equal(chat.body.choices[0].message.content, expected);
+
+  // The messages keep each step apart.
+  const { messages } = (await call(url, 'GET', `/v1/sessions/${id}/messages`)).body as {
+    messages: { role: string; text?: string }[];
+  };
+  assert.deepEqual(
+    messages.filter((m) => m.role === 'assistant').map((m) => m.text),
+    ['Let me plan.', '', 'Added buy milk to your list.', 'Let me plan.', '', 'Added buy milk to your list.'],
+  );
 });
 
 test('POST turns: bad input names the field; unknown session 404; another agent 409', async (t) => {

@@ -33,6 +33,7 @@ test('sessions: create, read with its todo list, list, page through messages, de
     { lastSeq: fresh.body.lastSeq, todo: fresh.body.todo, metadata: fresh.body.metadata },
     { lastSeq: 0, todo: [], metadata: { user: 'ana' } },
   );
+  assert.equal(fresh.body.title, undefined, 'no title before the first message');
   assert.deepEqual((await call(url, 'GET', `/v1/sessions/${id}/messages`)).body, { sessionId: id, messages: [] });
 
   const turn = await call(url, 'POST', `/v1/sessions/${id}/turns`, { body: { input: 'plan the docs' } });
@@ -44,6 +45,7 @@ test('sessions: create, read with its todo list, list, page through messages, de
   assert.deepEqual(after.body.todo, [{ id: 1, text: 'write the API docs', status: 'pending' }]);
   assert.ok(after.body.lastSeq > 0);
   assert.equal(after.body.openTurn, undefined);
+  assert.equal(after.body.title, 'plan the docs');
 
   // user, assistant (tool call), tool result, assistant: paged two at a time by seq.
   const first = await call(url, 'GET', `/v1/sessions/${id}/messages?limit=2`);
@@ -68,7 +70,12 @@ test('sessions: create, read with its todo list, list, page through messages, de
 
   const listed = await call(url, 'GET', '/v1/sessions');
   assert.equal(listed.status, 200);
-  assert.ok(listed.body.sessions.some((s: { id: string }) => s.id === id));
+  assert.ok(
+    listed.body.sessions.some((s: { id: string; title?: string }) => s.id === id && s.title === 'plan the docs'),
+  );
+  // A later message does not change the title.
+  await call(url, 'POST', `/v1/sessions/${id}/turns`, { body: { input: 'and the changelog' } });
+  assert.equal((await call(url, 'GET', `/v1/sessions/${id}`)).body.title, 'plan the docs');
 
   const deleted = await call(url, 'DELETE', `/v1/sessions/${id}`);
   assert.equal(deleted.status, 204);

@@ -106,8 +106,9 @@ test('POST turns with Accept: text/event-stream streams every event with growing
       .map((e) => e.data.text)
       .join('');
   assert.equal(stepText(1), 'Let me note that.');
-  assert.equal(stepText(2), end.data.text);
-  assert.equal(end.data.text, 'Noted, all done.');
+  assert.equal(stepText(2), 'Noted, all done.');
+  // The turn's text: every step's, joined by a blank line.
+  assert.equal(end.data.text, 'Let me note that.\n\nNoted, all done.');
 });
 
 test('SSE sends heartbeat comments while a turn waits on the model', async (t) => {

@@ -240,6 +240,32 @@ test('web chat in Chromium: key, agent, streaming, todo, resume, interrupt', asy
     await page.screenshot({ path: `${ARTIFACTS}web-chat-narrow.png` });
   });
 
+  await t.test('sessions made outside the page show their first message, or their id before one', async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    mock.configure({ script: [], outputTokens: 5, tokenDelayMs: 0 });
+    const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
+    const create = async (): Promise<string> => {
+      const res = await fetch(`${url}/v1/sessions`, { method: 'POST', headers, body: '{"agent":"assistant"}' });
+      assert.equal(res.status, 201);
+      return ((await res.json()) as { id: string }).id;
+    };
+    const titled = await create();
+    const turn = await fetch(`${url}/v1/sessions/${titled}/turns`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ input: 'Made   outside\nthe page' }),
+    });
+    assert.equal(turn.status, 200, await turn.clone().text());
+    await turn.arrayBuffer();
+    const empty = await create();
+    await page.reload();
+    await page.locator('#session-list button.session').filter({ hasText: 'Made outside the page' }).waitFor();
+    await page
+      .locator(`#session-list button.session[data-id="${empty}"] .session-title`)
+      .filter({ hasText: empty })
+      .waitFor();
+  });
+
   await t.test('the dark scheme follows the system setting', async () => {
     await page.setViewportSize({ width: 1280, height: 800 });
     const light = await bodyBackground(page);

@@ -106,6 +106,7 @@ export function storeContract(name: string, makeStore: MakeStore, cleanup?: () =
         createdAt: entries[0]!.at,
         updatedAt: entries.at(-1)!.at,
         lastSeq: 4,
+        title: 'hello',
         metadata: { user: 'u1' },
       });
       assert.deepEqual(await store.load(log.key), entries);
@@ -179,6 +180,52 @@ export function storeContract(name: string, makeStore: MakeStore, cleanup?: () =
       const two = log.turn('t2', [user('b')]);
       await store.append([log.create(one), log.batch(two)]);
       assert.deepEqual(await store.load(log.key), [...one, ...two]);
+    });
+
+    it('titles a session by its first user message, once, in the append that writes it', async (t) => {
+      const store = await open(t);
+      if (!store) return;
+      // An empty session, then a turn without a user message: no title yet.
+      const log = new Log(uid('title'));
+      await store.append([log.create([])]);
+      assert.equal((await store.getSession(log.key))?.title, undefined);
+      await store.append([log.batch(log.turn('t0', [assistant('welcome')]))]);
+      assert.equal((await store.getSession(log.key))?.title, undefined);
+      // Whitespace collapsed; a blank user message gives no title, so the next one with text is the title.
+      await store.append([log.batch(log.turn('t1', [user(' \n '), user('  Plan\n\tmy   trip  '), user('second')]))]);
+      assert.equal((await store.getSession(log.key))?.title, 'Plan my trip');
+      // Later user messages, a move and a prune leave it as it is.
+      await store.append([log.batch(log.turn('t2', [user('something else entirely'), assistant('ok')]))]);
+      const to = uid('tt');
+      assert.equal(await store.move(log.key, to), true);
+      const moved = { tenant: to, id: log.sessionId };
+      await store.prune(to, { maxMessages: 1 });
+      assert.equal((await store.getSession(moved))?.title, 'Plan my trip');
+      const listed = (await store.list(to)).sessions;
+      assert.deepEqual(
+        listed.map((s) => [s.id, s.title]),
+        [[log.sessionId, 'Plan my trip']],
+      );
+
+      // A long first message is cut to 80 characters on a character boundary, the last one "…"; several batches for
+      // one session in one call give the first user message of all of them.
+      const long = new Log(uid('title-long'));
+      const rocket = '🧑‍🚀'; // one character of five code points
+      const text = `${'word '.repeat(15)}${rocket.repeat(10)} tail`;
+      await store.append([long.create(long.turn('t1', [user(text)])), long.batch(long.turn('t2', [user('next')]))]);
+      const title = (await store.getSession(long.key))?.title;
+      assert.equal(title, `${'word '.repeat(15)}${rocket.repeat(4)}…`);
+      assert.equal([...new Intl.Segmenter().segment(title!)].length, 80);
+
+      // A failed append sets nothing.
+      const failed = new Log(uid('title-failed'));
+      await store.append([failed.create([])]);
+      failed.seq = 1; // the writer thinks seq 1 exists: the store refuses the batch as a concurrent write
+      await assert.rejects(
+        store.append([failed.batch(failed.turn('t1', [user('never stored')]))]),
+        SwiftletError.isInstance,
+      );
+      assert.equal((await store.getSession(failed.key))?.title, undefined);
     });
 
     it('rejects a duplicate seq as a concurrent write, and a second create', async (t) => {
@@ -539,6 +586,9 @@ export function storeContract(name: string, makeStore: MakeStore, cleanup?: () =
       await store.append([log.create(entries, 'agent-ü', metadata)]);
       assert.deepEqual((await store.getSession(log.key))?.metadata, metadata);
       assert.equal((await store.getSession(log.key))?.agent, 'agent-ü');
+      // The title drops control characters (NUL, the bidirectional override), keeps the rest.
+      const title = 'héllo wörld — 你好 — 🧪🚀 — nul — "quotes" \\ back slash tab — rtl';
+      assert.equal((await store.getSession(log.key))?.title, title);
       const loaded = await store.load(log.key);
       assert.deepEqual(loaded, entries);
       assert.equal(

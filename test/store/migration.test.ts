@@ -82,16 +82,25 @@ async function checkMigrated(store: SessionStore): Promise<void> {
       tenant: 'other',
       sessionId: 'user-42',
       create: { agent: 'assistant', metadata: {}, createdAt: Date.now() },
-      entries: [{ type: 'turn_start', agent: 'assistant', v: 1, turnId: 'turn_x', at: Date.now(), seq: 1 }],
+      entries: [
+        { type: 'turn_start', agent: 'assistant', v: 1, turnId: 'turn_x', at: Date.now(), seq: 1 },
+        { type: 'user', text: 'a new session', v: 1, turnId: 'turn_x', at: Date.now(), seq: 2 },
+      ],
     },
     {
       tenant: LOCAL_TENANT,
       sessionId: 'ses_fixture_one',
-      entries: [{ type: 'turn_start', agent: 'assistant', v: 1, turnId: 'turn_y', at: Date.now(), seq: 12 }],
+      entries: [
+        { type: 'turn_start', agent: 'assistant', v: 1, turnId: 'turn_y', at: Date.now(), seq: 12 },
+        { type: 'user', text: 'not the first message', v: 1, turnId: 'turn_y', at: Date.now(), seq: 13 },
+      ],
     },
   ]);
-  assert.equal((await store.getSession(ONE))?.lastSeq, 12);
-  assert.equal((await store.getSession({ tenant: 'other', id: 'user-42' }))?.lastSeq, 1);
+  assert.equal((await store.getSession(ONE))?.lastSeq, 13);
+  assert.equal((await store.getSession({ tenant: 'other', id: 'user-42' }))?.lastSeq, 2);
+  // Titles: a session stored before them has none, and a later message does not become one; a new session has one.
+  assert.equal((await store.getSession(ONE))?.title, undefined);
+  assert.equal((await store.getSession({ tenant: 'other', id: 'user-42' }))?.title, 'a new session');
   assert.equal((await store.getSession(CHOSEN))?.lastSeq, 6);
 }
 

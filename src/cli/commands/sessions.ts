@@ -148,9 +148,12 @@ function entryJson(e: Entry): Omit<Entry, 'at'> & { at: string } {
   return { ...e, at: new Date(e.at).toISOString() };
 }
 
+/** One line per session; the title (the first user message, at most 80 characters) last, as it varies most. */
 function row(s: SessionInfo): string {
   const updated = new Date(s.updatedAt).toISOString().replace('T', ' ').slice(0, 19);
-  return `${s.tenant.padEnd(12)}  ${s.id}  ${s.agent.padEnd(12)}  ${updated}  ${s.lastSeq} entries${s.openTurn ? '  (turn running)' : ''}`;
+  const running = s.openTurn ? '  (turn running)' : '';
+  const title = s.title === undefined ? '' : `  ${s.title}`;
+  return `${s.tenant.padEnd(12)}  ${s.id}  ${s.agent.padEnd(12)}  ${updated}  ${s.lastSeq} entries${running}${title}`;
 }
 
 async function show(ctx: CommandContext, store: SessionStore, key: SessionKey): Promise<number> {

@@ -8,7 +8,7 @@
 //   turn-end              <last step + 1>.0
 // Ids compare as pairs of integers. A text-delta id that falls inside a step's text lets the other side send the
 // rest of the text exactly. Live tool-call events are held until their step's text is complete, so live ids only grow.
-import type { Entry, TurnEvent } from '../../core/index.js';
+import { STEP_SEPARATOR, type Entry, type TurnEvent } from '../../core/index.js';
 
 export type EventId = readonly [step: number, n: number];
 
@@ -98,7 +98,7 @@ export function rebuildTurn(entries: readonly Entry[], sessionId: string): SeqEv
   let text = 0;
   let calls = 0;
   let results = 0;
-  let lastText = '';
+  let turnText = '';
   for (const e of entries) {
     const turnId = e.turnId;
     switch (e.type) {
@@ -110,7 +110,7 @@ export function rebuildTurn(entries: readonly Entry[], sessionId: string): SeqEv
         text = e.text.length;
         calls = e.toolCalls?.length ?? 0;
         results = 0;
-        lastText = e.text;
+        if (e.text !== '') turnText = turnText === '' ? e.text : turnText + STEP_SEPARATOR + e.text;
         if (text > 0) out.push({ id: [step, text], event: { type: 'text-delta', turnId, step, text: e.text } });
         (e.toolCalls ?? []).forEach((call, i) => {
           out.push({ id: [step, text + 1 + i], event: { type: 'tool-call', turnId, step, call } });
@@ -139,8 +139,8 @@ export function rebuildTurn(entries: readonly Entry[], sessionId: string): SeqEv
             turnId,
             sessionId,
             outcome: e.outcome,
-            // The turn's text is its last step's; a last step that failed before any reply recorded none.
-            text: e.steps > step ? '' : lastText,
+            // Every step's text, as the live turn-end has it (a step that failed before any reply recorded none).
+            text: turnText,
             usage: e.usage,
             steps: e.steps,
             ...(e.error === undefined ? {} : { error: e.error }),

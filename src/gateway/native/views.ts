@@ -10,6 +10,8 @@ export interface SessionView {
   updatedAt: string;
   lastSeq: number;
   openTurn?: string;
+  /** The first user message, cut to 80 characters; absent until there is one. */
+  title?: string;
   metadata: { [key: string]: JSONValue };
 }
 
@@ -22,6 +24,7 @@ export function sessionView(s: SessionInfo): SessionView {
     updatedAt: new Date(s.updatedAt).toISOString(),
     lastSeq: s.lastSeq,
     ...(s.openTurn === undefined ? {} : { openTurn: s.openTurn }),
+    ...(s.title === undefined ? {} : { title: s.title }),
     metadata: s.metadata,
   };
 }

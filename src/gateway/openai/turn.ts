@@ -1,5 +1,12 @@
 // One turn for an OpenAI-compatible request: admission, the runtime call, and the text the client sees.
-import { ERROR_CODES, SwiftletError, type Entry, type ErrorCode, type TurnEndEvent } from '../../core/index.js';
+import {
+  ERROR_CODES,
+  STEP_SEPARATOR,
+  SwiftletError,
+  type Entry,
+  type ErrorCode,
+  type TurnEndEvent,
+} from '../../core/index.js';
 import type { RequestCtx } from '../http.js';
 import type { GatewayContext } from '../types.js';
 
@@ -24,14 +31,11 @@ export interface TurnHooks {
 export interface TurnOutput {
   sessionId: string;
   turnId: string;
-  /** The text of every step of the turn, steps separated by a blank line. */
+  /** The text of every step of the turn, steps separated by a blank line: the turn-end event's `text`, as streamed. */
   text: string;
   end: TurnEndEvent;
   opened: boolean;
 }
-
-/** Separates the text of two model steps (the words before a tool call, then the answer after it). */
-const STEP_SEPARATOR = '\n\n';
 
 /** Runs a turn to its end. Throws what the runtime throws at once (bad input, a busy session, shutting down). */
 export async function runTurn(

@@ -143,7 +143,7 @@ async function openSession(id) {
   const agent = (info && info.agent) || state.agent;
   selectAgent(agent);
   setSession(id, agent);
-  const first = messages.find((m) => m.role === 'user');
+  const first = info && !info.title ? messages.find((m) => m.role === 'user') : undefined;
   if (first) titles.remember(id, first.text);
   // A turn still running shows as a live reply fed by its event stream, not as its partial messages.
   const running = (info && info.openTurn) || '';
@@ -198,7 +198,6 @@ async function send() {
     if (!turn.sessionId) {
       const created = await api('POST', '/v1/sessions', { body: { agent: state.agent } });
       turn.sessionId = created.id;
-      titles.remember(created.id, input);
       setSession(created.id, state.agent);
     }
     const res = await api('POST', sessionPath(turn.sessionId) + '/turns', {

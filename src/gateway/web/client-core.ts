@@ -24,7 +24,10 @@ const store = {
 const TITLES_STORE = 'swiftlet.titles';
 const TITLES_KEPT = 300;
 
-/** Session titles (the first message) are remembered by this browser: the session list carries no text. */
+/**
+ * The server titles sessions by their first message, except those stored before it did: for those, this browser
+ * remembers the first message of the ones it opened.
+ */
 const titles = {
   all() {
     try {

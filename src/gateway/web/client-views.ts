@@ -163,7 +163,7 @@ function todoFromToolOutput(output) {
 
 function sessionItem(session, current) {
   const updated = typeof session.updatedAt === 'number' ? session.updatedAt : Date.parse(session.updatedAt) || 0;
-  const title = session.title || titles.get(session.id) || 'Session ' + String(session.id).slice(-8);
+  const title = session.title || titles.get(session.id) || String(session.id);
   return el('li', null,
     el('button', { type: 'button', class: 'session', 'data-id': session.id, title: session.id,
       'aria-current': session.id === current ? 'true' : null },

@@ -190,4 +190,56 @@ export const MIGRATIONS: readonly string[] = [
   END
   $fn$;
   `,
+  // 4: session titles (the first user message, set by the append that writes it). Sessions that already have messages
+  // get '' (no title, and never one: a later message is not their first); those without messages get theirs later.
+  // swiftlet_append takes an optional title per session and sets it only on a session that has none.
+  `
+  ALTER TABLE sessions ADD COLUMN title text;
+  UPDATE sessions SET title = '' WHERE message_count > 0;
+
+  CREATE OR REPLACE FUNCTION swiftlet_append(p_sessions json, p_metadata json, p_entries json, p_data json)
+  RETURNS void LANGUAGE plpgsql AS $fn$
+  DECLARE
+    s record;
+  BEGIN
+    FOR s IN SELECT * FROM ROWS FROM (
+      json_to_recordset(p_sessions) AS (tenant text, id text, agent text, created_at bigint, expected integer,
+        last_seq integer, updated_at bigint, keep_open boolean, open_turn text, open_owner text, messages integer,
+        title text),
+      json_array_elements(p_metadata)
+    ) AS x(tenant, id, agent, created_at, expected, last_seq, updated_at, keep_open, open_turn, open_owner, messages,
+      title, metadata)
+    LOOP
+      IF s.agent IS NOT NULL THEN
+        INSERT INTO sessions (tenant, id, agent, created_at, updated_at, last_seq, open_turn, open_owner,
+                              message_count, title, metadata)
+        VALUES (s.tenant, s.id, s.agent, s.created_at, GREATEST(s.created_at, s.updated_at), s.last_seq, s.open_turn,
+                s.open_owner, s.messages, s.title, s.metadata)
+        ON CONFLICT (tenant, id) DO NOTHING;
+        IF NOT FOUND THEN
+          RAISE EXCEPTION 'it already exists' USING ERRCODE = 'SW409', DETAIL = s.id;
+        END IF;
+      ELSE
+        UPDATE sessions SET updated_at = GREATEST(updated_at, s.updated_at), last_seq = s.last_seq,
+          open_turn = CASE WHEN s.keep_open THEN open_turn ELSE s.open_turn END,
+          open_owner = CASE WHEN s.keep_open THEN open_owner ELSE s.open_owner END,
+          message_count = message_count + s.messages,
+          title = COALESCE(title, s.title)
+        WHERE tenant = s.tenant AND id = s.id AND last_seq = s.expected;
+        IF NOT FOUND THEN
+          IF EXISTS (SELECT 1 FROM sessions WHERE tenant = s.tenant AND id = s.id) THEN
+            RAISE EXCEPTION 'its last seq is not %', s.expected USING ERRCODE = 'SW409', DETAIL = s.id;
+          END IF;
+          RAISE EXCEPTION 'session % does not exist', s.id USING ERRCODE = 'SW404', DETAIL = s.id;
+        END IF;
+      END IF;
+    END LOOP;
+    INSERT INTO entries (tenant, session_id, seq, turn_id, type, at, data)
+    SELECT * FROM ROWS FROM (
+      json_to_recordset(p_entries) AS (tenant text, session_id text, seq integer, turn_id text, type text, at bigint),
+      json_array_elements(p_data)
+    );
+  END
+  $fn$;
+  `,
 ];

@@ -1,7 +1,7 @@
 import type { QueryConfig } from 'pg';
 import { encodeEntry, type SessionWrite } from '../plan.js';
 
-const SESSION_COLUMNS = 'tenant, id, agent, created_at, updated_at, last_seq, open_turn, metadata';
+const SESSION_COLUMNS = 'tenant, id, agent, created_at, updated_at, last_seq, open_turn, title, metadata';
 const ENTRY_COLUMNS = 'seq, turn_id, type, at, data';
 
 /** Hot statements, named so that each connection parses and plans them once. Every one names its tenant. */
@@ -87,6 +87,7 @@ export function appendArgs(writes: readonly SessionWrite[], owner: string): [str
       open_turn: w.openTurn ?? null,
       open_owner: typeof w.openTurn === 'string' ? owner : null,
       messages: w.messages,
+      ...(w.title === undefined ? {} : { title: w.title }),
     });
     metadata.push(w.create ? JSON.stringify(w.create.metadata) : 'null');
     for (const entry of w.entries) {

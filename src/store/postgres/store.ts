@@ -44,6 +44,7 @@ interface SessionRow {
   updated_at: string;
   last_seq: number;
   open_turn: string | null;
+  title: string | null;
   metadata: SessionInfo['metadata'];
 }
 
@@ -279,6 +280,7 @@ function toInfo(r: SessionRow): SessionInfo {
     updatedAt: Number(r.updated_at),
     lastSeq: r.last_seq,
     ...(r.open_turn === null ? {} : { openTurn: r.open_turn }),
+    ...(r.title ? { title: r.title } : {}),
     metadata: r.metadata,
   };
 }

@@ -81,4 +81,10 @@ export const MIGRATIONS: readonly string[] = [
     beat_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 4: session titles (the first user message, set by the append that writes it). Sessions that already have messages
+  // get '' (no title, and never one: a later message is not their first); those without messages get theirs later.
+  `
+  ALTER TABLE sessions ADD COLUMN title TEXT;
+  UPDATE sessions SET title = '' WHERE message_count > 0;
+  `,
 ];

@@ -47,6 +47,7 @@ interface SessionRow {
   updated_at: number;
   last_seq: number;
   open_turn: string | null;
+  title: string | null;
   metadata: string;
 }
 
@@ -58,7 +59,7 @@ interface EntryRow {
   data: string;
 }
 
-const SESSION_COLUMNS = 'tenant, id, agent, created_at, updated_at, last_seq, open_turn, metadata';
+const SESSION_COLUMNS = 'tenant, id, agent, created_at, updated_at, last_seq, open_turn, title, metadata';
 const ENTRY_COLUMNS = 'seq, turn_id, type, at, data';
 /** `list` without a cursor starts after this sentinel row, so one statement serves every page. */
 const FIRST_PAGE = { updatedAt: Number.MAX_SAFE_INTEGER, id: '', tenant: '' };
@@ -248,15 +249,16 @@ type Statements = ReturnType<typeof prepare>;
 function prepare(db: BetterSqlite3.Database) {
   return {
     createSession: db.prepare<
-      [string, string, string, number, number, number, string | null, string, number, string | null]
-    >(`INSERT INTO sessions (${SESSION_COLUMNS}, message_count, open_owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    // Optimistic check: the row moves only if nobody appended since the caller read lastSeq.
+      [string, string, string, number, number, number, string | null, string | null, string, number, string | null]
+    >(`INSERT INTO sessions (${SESSION_COLUMNS}, message_count, open_owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    // Optimistic check: the row moves only if nobody appended since the caller read lastSeq. A title, once set, stays.
     advanceSession: db.prepare<
-      [number, number, number, string | null, number, string | null, number, string, string, number]
+      [number, number, number, string | null, number, string | null, number, string | null, string, string, number]
     >(
       `UPDATE sessions SET updated_at = MAX(updated_at, ?), last_seq = ?,
          open_turn = CASE WHEN ? THEN open_turn ELSE ? END,
-         open_owner = CASE WHEN ? THEN open_owner ELSE ? END, message_count = message_count + ?
+         open_owner = CASE WHEN ? THEN open_owner ELSE ? END, message_count = message_count + ?,
+         title = COALESCE(title, ?)
        WHERE tenant = ? AND id = ? AND last_seq = ?`,
     ),
     beat: db.prepare<[string, string, number, number]>(
@@ -331,6 +333,7 @@ function applyWrite(s: Statements, w: SessionWrite, owner: string): void {
     const updatedAt = Math.max(c.createdAt, w.updatedAt);
     try {
       const metadata = JSON.stringify(c.metadata);
+      const title = w.title ?? null;
       s.createSession.run(
         w.tenant,
         w.id,
@@ -339,6 +342,7 @@ function applyWrite(s: Statements, w: SessionWrite, owner: string): void {
         updatedAt,
         w.lastSeq,
         open,
+        title,
         metadata,
         w.messages,
         open === null ? null : owner,
@@ -357,6 +361,7 @@ function applyWrite(s: Statements, w: SessionWrite, owner: string): void {
       keep,
       open === null ? null : owner,
       w.messages,
+      w.title ?? null,
       w.tenant,
       w.id,
       w.expectedSeq,
@@ -400,6 +405,7 @@ function toInfo(r: SessionRow): SessionInfo {
     updatedAt: r.updated_at,
     lastSeq: r.last_seq,
     ...(r.open_turn === null ? {} : { openTurn: r.open_turn }),
+    ...(r.title ? { title: r.title } : {}),
     metadata: JSON.parse(r.metadata) as SessionInfo['metadata'],
   };
 }
