@@ -11,7 +11,7 @@ import {
   type TurnEndEvent,
 } from '../core/index.js';
 import type { Agent } from '../agent/index.js';
-import type { GroupCommitWriter, SessionStore } from '../store/index.js';
+import { sessionTitle, type GroupCommitWriter, type SessionStore } from '../store/index.js';
 import type { SessionState } from '../tools/index.js';
 import type { TurnEvents } from './event-queue.js';
 import { commitTurn, type TurnWrites } from './turn-commit.js';
@@ -107,6 +107,11 @@ export async function executeTurn(
 
   const startedAt = performance.now();
   if (turnStart.hasSubscribers) turnStart.publish({ tenant, sessionId, turnId, agent: spec.agentName });
+  // A session's first message titles it in the store (see sessionTitle); its cached copy shows the same at once.
+  if (rec.info.lastSeq === 0 && rec.info.title === undefined) {
+    const title = sessionTitle(spec.input);
+    if (title !== undefined) rec.info.title = title;
+  }
   record({ type: 'turn_start', agent: spec.agentName });
   record({ type: 'user', text: spec.input });
   rec.info.openTurn = turnId;

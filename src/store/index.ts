@@ -5,6 +5,7 @@ import type { SessionStore } from './types.js';
 
 export type * from './types.js';
 export { MemoryStore } from './memory.js';
+export { sessionTitle } from './plan.js';
 export { BEAT_INTERVAL_MS, STALE_AFTER_MS } from './instances.js';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite/store.js';
 export { PostgresStore, type PostgresStoreOptions } from './postgres/store.js';

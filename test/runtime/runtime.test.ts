@@ -355,3 +355,24 @@ describe('periodic pruning', () => {
     }
   });
 });
+
+test('a session is titled by its first message at once, also while that first turn runs', async (t) => {
+  const mock = await startMockLlm({ firstTokenMs: 300 });
+  t.after(() => mock.close());
+  const dir = tempDir(t);
+  const rt = await createRuntime({
+    config: testConfig({ mockUrl: mock.url, storage: `{ driver: sqlite, path: ${join(dir, 's.db')} }` }),
+  });
+  t.after(() => rt.close());
+  const empty = await rt.createSession();
+  for (const id of ['titled-new', empty.id]) {
+    const turn = rt.run({ sessionId: id, input: '  plan   the trip  ' });
+    for await (const e of turn) {
+      if (e.type !== 'turn-start') continue;
+      assert.equal((await rt.getSession(id))?.title, 'plan the trip', `${id}: while its first turn runs`);
+      break;
+    }
+    await turn.result;
+    assert.equal((await rt.getSession(id))?.title, 'plan the trip', `${id}: from the store`);
+  }
+});
