@@ -401,7 +401,7 @@ export class Runtime {
     // behind the cache, and waiting for them would make every relaxed turn a commit. A conflict with another writer
     // then shows when they are written.
     if (this.#writer.hasPending(key)) return true;
-    return (await this.store.getSession(key))?.lastSeq === rec.info.lastSeq;
+    return (await this.store.lastSeq(key)) === rec.info.lastSeq;
   }
 
   /** The agent a new session gets when none is named: `assistant` if configured, else the first one. */
@@ -439,10 +439,14 @@ export class Runtime {
     const key = sessionKeyString(tenant, sessionId);
     const hot = this.#cache.get(key);
     if (hot && !hot.isNew && this.#scheduler.isBusy(key)) return { ...hot.info };
-    if (this.#writer.hasPending({ tenant, id: sessionId })) await this.#writer.commit({ tenant, id: sessionId });
-    const stored = await this.store.getSession({ tenant, id: sessionId });
-    if (hot && !hot.isNew && hot.pins === 0 && stored?.lastSeq !== hot.info.lastSeq) this.#cache.delete(key);
-    return stored;
+    const sk = { tenant, id: sessionId };
+    if (this.#writer.hasPending(sk)) await this.#writer.commit(sk);
+    if (hot && !hot.isNew) {
+      // The cached copy, if the store's lastSeq says it is current (a cheaper read than the whole row).
+      if ((await this.store.lastSeq(sk)) === hot.info.lastSeq) return { ...hot.info };
+      if (hot.pins === 0) this.#cache.delete(key);
+    }
+    return this.store.getSession(sk);
   }
 
   async listSessions(

@@ -98,6 +98,10 @@ export class MemoryStore implements SessionStore {
     else if (w.openTurn === null) delete s.info.openTurn;
   }
 
+  async lastSeq(key: SessionKey): Promise<number | undefined> {
+    return this.#use().get(keyOf(key))?.info.lastSeq;
+  }
+
   async getSession(key: SessionKey): Promise<SessionInfo | undefined> {
     const s = this.#use().get(keyOf(key));
     return s && structuredClone(s.info);

@@ -72,6 +72,8 @@ export interface SessionStore {
   /** Appends every batch in one transaction: all or nothing. Maintains sessions' lastSeq, updatedAt and openTurn. */
   append(batches: readonly AppendBatch[]): Promise<void>;
   getSession(key: SessionKey): Promise<SessionInfo | undefined>;
+  /** The session's `lastSeq` alone (undefined: no such session): the cheap read that tells a cached copy is current. */
+  lastSeq(key: SessionKey): Promise<number | undefined>;
   load(key: SessionKey, options?: LoadOptions): Promise<Entry[]>;
   /** Newest first. Across ALL_TENANTS, sessions of several tenants sharing a time and an id sort by tenant. */
   list(scope: TenantScope, filter?: ListFilter): Promise<SessionPage>;

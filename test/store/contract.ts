@@ -529,6 +529,16 @@ export function storeContract(name: string, makeStore: MakeStore, cleanup?: () =
       await assert.rejects(store.move(twin.key, 'not a tenant'), isStoreError('SWIFTLET_ERR_STORE'));
     });
 
+    it("reads a session's lastSeq alone; undefined for no such session or another tenant", async (t) => {
+      const store = await open(t);
+      if (!store) return;
+      const log = new Log(uid('seq'));
+      assert.equal(await store.lastSeq(log.key), undefined);
+      await store.append([log.create(log.turn('t1', [user('a'), assistant('b')]))]);
+      assert.equal(await store.lastSeq(log.key), 4);
+      assert.equal(await store.lastSeq({ tenant: 'other', id: log.sessionId }), undefined);
+    });
+
     it('records this process as alive once it beats', async (t) => {
       const store = await open(t);
       if (!store) return;

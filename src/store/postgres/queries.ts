@@ -7,6 +7,7 @@ const ENTRY_COLUMNS = 'seq, turn_id, type, at, data';
 /** Hot statements, named so that each connection parses and plans them once. Every one names its tenant. */
 export const Q = {
   append: { name: 'swiftlet_append', text: 'SELECT swiftlet_append($1, $2, $3, $4)' },
+  lastSeq: { name: 'swiftlet_last_seq', text: 'SELECT last_seq FROM sessions WHERE tenant = $1 AND id = $2' },
   getSession: {
     name: 'swiftlet_get',
     text: `SELECT ${SESSION_COLUMNS} FROM sessions WHERE tenant = $1 AND id = $2`,

@@ -122,6 +122,11 @@ export class PostgresStore implements SessionStore {
     await this.#query('append', Q.append, appendArgs(writes, this.instanceId));
   }
 
+  async lastSeq(key: SessionKey): Promise<number | undefined> {
+    const rows = await this.#query<{ last_seq: number }>('lastSeq', Q.lastSeq, [key.tenant, key.id]);
+    return rows[0]?.last_seq;
+  }
+
   async getSession(key: SessionKey): Promise<SessionInfo | undefined> {
     const rows = await this.#query<SessionRow>('getSession', Q.getSession, [key.tenant, key.id]);
     return rows[0] && toInfo(rows[0]);

@@ -128,6 +128,10 @@ export class SqliteStore implements SessionStore {
     this.#run('append', () => this.#append!.immediate(writes));
   }
 
+  async lastSeq(key: SessionKey): Promise<number | undefined> {
+    return this.#run('lastSeq', (s) => s.lastSeq.get(key.tenant, key.id) as number | undefined);
+  }
+
   async getSession(key: SessionKey): Promise<SessionInfo | undefined> {
     const row = this.#run('getSession', (s) => s.getSession.get(key.tenant, key.id) as SessionRow | undefined);
     return row && toInfo(row);
@@ -272,6 +276,7 @@ function prepare(db: BetterSqlite3.Database) {
       `INSERT INTO entries (tenant, session_id, ${ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ),
     getSession: db.prepare<[string, string]>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE tenant = ? AND id = ?`),
+    lastSeq: db.prepare<[string, string]>('SELECT last_seq FROM sessions WHERE tenant = ? AND id = ?').pluck(),
     load: db.prepare<[string, string, number, number]>(
       `SELECT ${ENTRY_COLUMNS} FROM entries WHERE tenant = ? AND session_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
     ),
