@@ -159,7 +159,9 @@ async function streamAnswer(turn: Turn): Promise<Answer> {
 }
 
 /**
- * Keeps what streamed before an interrupt or failure (the output cap included: text up to the cap), marked interrupted, with a result for every call. */
+ * Keeps what streamed before an interrupt or failure (the output cap included: text up to the cap), marked
+ * interrupted, with a result for every call.
+ */
 async function recordCut(turn: Turn, text: string, calls: ToolCall[]): Promise<void> {
   if (text === '' && calls.length === 0) return;
   turn.input.record({ type: 'assistant', text, ...(calls.length > 0 ? { toolCalls: calls } : {}), interrupted: true });
