@@ -83,6 +83,7 @@ const schemas: Record<string, Schema> = {
   Session: {
     type: 'object',
     properties: {
+      tenant: { type: 'string', description: "The tenant that owns it: the key's tenant, or `local` without keys." },
       id: { type: 'string' },
       agent: { type: 'string' },
       createdAt: { type: 'string', format: 'date-time' },
@@ -97,7 +98,7 @@ const schemas: Record<string, Schema> = {
       },
       metadata: { type: 'object', additionalProperties: true },
     },
-    required: ['id', 'agent', 'createdAt', 'updatedAt', 'lastSeq', 'metadata'],
+    required: ['tenant', 'id', 'agent', 'createdAt', 'updatedAt', 'lastSeq', 'metadata'],
   },
   SessionDetail: {
     allOf: [ref('Session'), { type: 'object', properties: { todo: { type: 'array', items: ref('TodoItem') } } }],
