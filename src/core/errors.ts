@@ -209,7 +209,7 @@ export const ERROR_CODES = {
     fault: 'user',
     retryable: false,
     httpStatus: 421,
-    doc: 'HTTP 421: the `Host` header names a host this server does not serve (a server without API keys answers only `localhost`, `127.0.0.1`, `[::1]` and `server.allowedHosts`).',
+    doc: 'HTTP 421: the `Host` header names a host this server does not serve (a server without API keys answers only `localhost`, `*.localhost`, IP addresses and `server.allowedHosts`, against DNS rebinding).',
   },
   SWIFTLET_ERR_UNSUPPORTED_MEDIA_TYPE: {
     fault: 'user',
