@@ -37,7 +37,8 @@ export const DESCRIPTIONS: Record<string, string> = {
   'agents.<name>.maxTokens': 'output tokens per model call; default: the provider default',
   'agents.<name>.historyWindow': 'messages of history sent to the model',
   'agents.<name>.toolTimeoutMs': 'timeout for a tool call when the tool sets none',
-  'agents.<name>.maxOutputBytes': "a turn whose model output passes this many bytes fails (SWIFTLET_ERR_OUTPUT_TOO_LARGE)",
+  'agents.<name>.maxOutputBytes':
+    'a turn whose model output passes this many bytes fails (SWIFTLET_ERR_OUTPUT_TOO_LARGE)',
   storage: 'where sessions are kept',
   'storage.driver': 'sqlite (one file), postgres (shared by several instances) or memory (lost on exit)',
   'storage.path': 'sqlite only: database file, relative to the config file',
@@ -76,9 +77,11 @@ export const DESCRIPTIONS: Record<string, string> = {
   'server.maxConcurrentTurns': 'turns in flight through the gateway at once; more get HTTP 429',
   'server.idleTimeoutMs': 'idle keep-alive connections are closed after this long',
   'server.headersTimeoutMs': 'a client must send its request headers within this long, or gets 408',
-  'server.requestTimeoutMs': 'a client must send its whole request within this long, or gets 408 (answers may stream longer)',
+  'server.requestTimeoutMs':
+    'a client must send its whole request within this long, or gets 408 (answers may stream longer)',
   'server.maxConnections': 'open connections at most; more are refused at once (kept below the open-file limit)',
-  'server.allowedHosts': 'Host names accepted besides localhost, 127.0.0.1 and [::1]; guards a keyless server against DNS rebinding',
+  'server.allowedHosts':
+    'Host names accepted besides localhost, *.localhost and IP addresses; guards a keyless server against DNS rebinding',
   'server.allowedHosts[]': 'a host name, or *.example.com for its subdomains',
   'server.drainTimeoutMs': 'on shutdown: how long running turns may finish before they are interrupted',
   'server.allowedOrigins': 'browser origins allowed for CORS and WebSocket upgrades; empty = same origin only',

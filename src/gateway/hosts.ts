@@ -58,7 +58,7 @@ export function hostNotAllowed(header: string | undefined): SwiftletError {
   return new SwiftletError(
     'SWIFTLET_ERR_HOST_NOT_ALLOWED',
     `this server does not answer for Host ${shown}: add the name to server.allowedHosts if it is yours ` +
-      '(a server without API keys answers localhost, 127.0.0.1 and [::1] only, against DNS rebinding)',
+      '(a server without API keys answers localhost, *.localhost and IP addresses only, against DNS rebinding)',
     { field: 'host' },
   );
 }
