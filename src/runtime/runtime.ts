@@ -9,7 +9,6 @@ import {
   sessionKeyString,
   toSwiftletError,
   type Entry,
-  type EntryData,
   type JSONValue,
   type SessionInfo,
   type SessionKey,
@@ -29,14 +28,7 @@ import {
 } from '../store/index.js';
 import { TurnEvents } from './event-queue.js';
 import { TurnScheduler } from './scheduler.js';
-import {
-  SessionCache,
-  entryBytes,
-  isHotEntry,
-  jsonBytes,
-  newRecordBytes,
-  type SessionRecord,
-} from './session-cache.js';
+import { NO_METADATA, SessionCache, newRecordBytes, recordFrom, type SessionRecord } from './session-cache.js';
 import { executeTurn } from './turn.js';
 import { recoverOpenTurns } from './recovery.js';
 
@@ -576,28 +568,4 @@ function notStarted(sessionId: string, turnId: string): TurnEndEvent {
     steps: 0,
     error: { code: 'SWIFTLET_ERR_ABORTED', message: 'interrupted before the turn started' },
   };
-}
-
-export function recordFrom(info: SessionInfo, entries: Entry[]): SessionRecord {
-  let state: Map<string, JSONValue> | undefined;
-  let bytes = newRecordBytes();
-  const hot: EntryData[] = [];
-  for (const e of entries) {
-    if (e.type === 'state') (state ??= new Map()).set(e.key, e.value);
-    else if (isHotEntry(e)) {
-      hot.push(e);
-      bytes += entryBytes(e);
-    }
-  }
-  if (state) for (const value of state.values()) bytes += jsonBytes(value);
-  const metadata = isEmpty(info.metadata) ? NO_METADATA : info.metadata;
-  return { info: { ...info, metadata }, isNew: false, entries: hot, state, bytes, pins: 0 };
-}
-
-/** The metadata of the many sessions that have none, shared (never written to: metadata is set at creation only). */
-const NO_METADATA: { [key: string]: JSONValue } = Object.freeze({});
-
-function isEmpty(o: object): boolean {
-  for (const _ in o) return false;
-  return true;
 }

@@ -1,4 +1,4 @@
-import type { EntryData, JSONValue, SessionInfo } from '../core/index.js';
+import type { Entry, EntryData, JSONValue, SessionInfo } from '../core/index.js';
 
 /** A session as the runtime holds it while hot: its summary, the tail of its log and its key/value state. */
 export interface SessionRecord {
@@ -118,4 +118,29 @@ export class SessionCache {
   get stats(): { sessions: number; bytes: number; hits: number; misses: number } {
     return { sessions: this.#map.size, bytes: this.#bytes, hits: this.#hits, misses: this.#misses };
   }
+}
+
+/** A hot record built from the stored session and its entries: messages kept, state folded, bytes counted. */
+export function recordFrom(info: SessionInfo, entries: Entry[]): SessionRecord {
+  let state: Map<string, JSONValue> | undefined;
+  let bytes = newRecordBytes();
+  const hot: EntryData[] = [];
+  for (const e of entries) {
+    if (e.type === 'state') (state ??= new Map()).set(e.key, e.value);
+    else if (isHotEntry(e)) {
+      hot.push(e);
+      bytes += entryBytes(e);
+    }
+  }
+  if (state) for (const value of state.values()) bytes += jsonBytes(value);
+  const metadata = isEmpty(info.metadata) ? NO_METADATA : info.metadata;
+  return { info: { ...info, metadata }, isNew: false, entries: hot, state, bytes, pins: 0 };
+}
+
+/** The metadata of the many sessions that have none, shared (never written to: metadata is set at creation only). */
+export const NO_METADATA: { [key: string]: JSONValue } = Object.freeze({});
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
 }
