@@ -4,11 +4,10 @@
 // interrupted by recovery, with the user's input.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { startMockLlm } from '../../src/model/index.js';
-import { tempDir } from '../helpers/runtime.js';
+import { PATIENT_TIMEOUTS, tempDir, writeMockConfig } from '../helpers/runtime.js';
 import { postgresStorage } from '../helpers/services.js';
 import { call, openSse, startServe, waitUntil } from './native-support.js';
 import { WsClient } from './ws-support.js';
@@ -17,25 +16,11 @@ async function killDuringFirstToken(t: TestContext, storage: string): Promise<vo
   const dir = tempDir(t);
   const mock = await startMockLlm({ firstTokenMs: 120_000 });
   t.after(() => mock.close());
-  const config = join(dir, 'swiftlet.yaml');
-  writeFileSync(
-    config,
-    `
-providers:
-  llm:
-    type: openai
-    baseUrl: ${mock.url}/v1
-    apiKey: test-key
-    timeouts: { connectMs: 5000, firstTokenMs: 300000, idleMs: 300000, totalMs: 600000 }
-    retries: { max: 0 }
-agents:
-  assistant:
-    model: llm/mock-model
-storage: ${storage}
-server: { port: 0 }
-logging: { level: warn }
-`,
-  );
+  const config = writeMockConfig(dir, mock.url, {
+    storage,
+    provider: `    timeouts: ${PATIENT_TIMEOUTS}`,
+    server: '{ port: 0 }',
+  });
   const first = startServe(['--config', config], dir);
   const url = await first.url;
 

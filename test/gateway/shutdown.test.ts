@@ -2,12 +2,11 @@
 // lost: each one either completed (its client got the final answer) or is recorded as interrupted in the store.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startMockLlm } from '../../src/model/index.js';
 import { ALL_TENANTS } from '../../src/core/index.js';
 import { SqliteStore } from '../../src/store/index.js';
-import { tempDir } from '../helpers/runtime.js';
+import { PATIENT_TIMEOUTS, tempDir, writeMockConfig } from '../helpers/runtime.js';
 import { call, startServe, waitUntil, type JsonReply } from './native-support.js';
 
 const TURNS = 50;
@@ -18,26 +17,11 @@ test('SIGTERM during 50 in-flight turns: each completes or is recorded interrupt
   const mock = await startMockLlm({ firstTokenMs: 120_000 });
   t.after(() => mock.close());
   const dbPath = join(dir, 'sessions.db');
-  const config = join(dir, 'swiftlet.yaml');
-  writeFileSync(
-    config,
-    `
-providers:
-  llm:
-    type: openai
-    baseUrl: ${mock.url}/v1
-    apiKey: test-key
-    timeouts: { connectMs: 5000, firstTokenMs: 300000, idleMs: 300000, totalMs: 600000 }
-    retries: { max: 0 }
-    maxConnections: 128
-agents:
-  assistant:
-    model: llm/mock-model
-storage: { driver: sqlite, path: ${dbPath} }
-server: { port: 0, drainTimeoutMs: 1500 }
-logging: { level: warn }
-`,
-  );
+  const config = writeMockConfig(dir, mock.url, {
+    storage: `{ driver: sqlite, path: ${dbPath} }`,
+    provider: `    timeouts: ${PATIENT_TIMEOUTS}\n    maxConnections: 128`,
+    server: '{ port: 0, drainTimeoutMs: 1500 }',
+  });
   const serve = startServe(['--config', config], dir);
   const url = await serve.url;
 

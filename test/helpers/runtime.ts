@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, type SwiftletConfig } from '../../src/config/index.js';
@@ -40,4 +40,39 @@ storage: ${o.storage ?? '{ driver: memory }'}
 ${o.limits ? `limits: ${o.limits}` : ''}
 `;
   return parseConfig(yaml, { env: {} }).config;
+}
+
+/** Model timeouts long enough for a mock that is told to hold its first token for minutes. */
+export const PATIENT_TIMEOUTS = '{ connectMs: 5000, firstTokenMs: 300000, idleMs: 300000, totalMs: 600000 }';
+
+/**
+ * Writes `dir/swiftlet.yaml` for a child process (`swiftlet serve`, `run`, …) or `createRuntime({ configPath })`: one
+ * agent `assistant` on provider `llm`, the mock at `mockUrl` over the OpenAI API, no retries, log level warn.
+ * Returns its path.
+ */
+export function writeMockConfig(
+  dir: string,
+  mockUrl: string,
+  o: { storage: string; provider?: string; server?: string },
+): string {
+  const path = join(dir, 'swiftlet.yaml');
+  writeFileSync(
+    path,
+    `
+providers:
+  llm:
+    type: openai
+    baseUrl: ${mockUrl}/v1
+    apiKey: test-key
+    retries: { max: 0 }
+${o.provider ?? ''}
+agents:
+  assistant:
+    model: llm/mock-model
+storage: ${o.storage}
+${o.server === undefined ? '' : `server: ${o.server}`}
+logging: { level: warn }
+`,
+  );
+  return path;
 }

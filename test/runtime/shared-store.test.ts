@@ -4,13 +4,12 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCAL_TENANT, type Entry } from '../../src/core/index.js';
 import { startMockLlm, type MockLlm } from '../../src/model/index.js';
 import { createRuntime, type Runtime } from '../../src/runtime/index.js';
 import { runCli } from '../helpers/cli.js';
-import { tempDir } from '../helpers/runtime.js';
+import { tempDir, writeMockConfig } from '../helpers/runtime.js';
 import { postgresStorage } from '../helpers/services.js';
 
 const ID = 'shared-1';
@@ -45,23 +44,7 @@ async function sharedStore(t: TestContext, storage: string): Promise<void> {
   const dir = tempDir(t);
   const mock: MockLlm = await startMockLlm({});
   t.after(() => mock.close());
-  const config = join(dir, 'swiftlet.yaml');
-  writeFileSync(
-    config,
-    `
-providers:
-  llm:
-    type: openai
-    baseUrl: ${mock.url}/v1
-    apiKey: test-key
-    retries: { max: 0 }
-agents:
-  assistant:
-    model: llm/mock-model
-storage: ${storage}
-logging: { level: warn }
-`,
-  );
+  const config = writeMockConfig(dir, mock.url, { storage });
   const runtime = await createRuntime({ configPath: config });
   t.after(() => runtime.close());
   const key = { tenant: LOCAL_TENANT, id: ID };
@@ -124,17 +107,9 @@ test('a running runtime closes the turn of a CLI process killed beside it, withi
   const dir = tempDir(t);
   const mock = await startMockLlm({ firstTokenMs: 120_000 });
   t.after(() => mock.close());
-  const config = join(dir, 'swiftlet.yaml');
-  writeFileSync(
-    config,
-    `
-providers:
-  llm: { type: openai, baseUrl: ${mock.url}/v1, apiKey: test-key, retries: { max: 0 } }
-agents:
-  assistant: { model: llm/mock-model }
-storage: { driver: sqlite, path: ${JSON.stringify(join(dir, 'shared.db'))} }
-`,
-  );
+  const config = writeMockConfig(dir, mock.url, {
+    storage: `{ driver: sqlite, path: ${JSON.stringify(join(dir, 'shared.db'))} }`,
+  });
   const runtime = await createRuntime({ configPath: config });
   t.after(() => runtime.close());
   let child: ChildProcess | undefined;
