@@ -66,35 +66,26 @@ test('steps add up: tool-call arguments count once, streamed or whole, and text 
     { type: 'tool-call', call: { id: 'c1', name: 'echo', arguments: argsText } },
     { type: 'finish', reason: 'tool_calls' },
   ];
+  const threeSteps = (maxOutputBytes: number) =>
+    runTurn(
+      agentWith({
+        model: fakeModel([
+          streamedCall,
+          toolAnswer({ id: 'c2', name: 'echo', arguments: args }),
+          textAnswer('t'.repeat(70)),
+        ]),
+        tools: [echo],
+        maxOutputBytes,
+      }),
+      'go',
+    );
   // 62 (streamed) + 62 (whole) + 70 text = 194 <= 200: counted once each, the turn ends final.
-  const fits = await runTurn(
-    agentWith({
-      model: fakeModel([
-        streamedCall,
-        toolAnswer({ id: 'c2', name: 'echo', arguments: args }),
-        textAnswer('t'.repeat(70)),
-      ]),
-      tools: [echo],
-      maxOutputBytes: 200,
-    }),
-    'go',
-  );
+  const fits = await threeSteps(200);
   assert.equal(fits.end.outcome, 'final');
   assert.equal(fits.end.steps, 3);
 
   // 124 bytes of arguments, then text passing 150: the third step fails, keeping the 26 bytes of text within the cap.
-  const cut = await runTurn(
-    agentWith({
-      model: fakeModel([
-        streamedCall,
-        toolAnswer({ id: 'c2', name: 'echo', arguments: args }),
-        textAnswer('t'.repeat(70)),
-      ]),
-      tools: [echo],
-      maxOutputBytes: 150,
-    }),
-    'go',
-  );
+  const cut = await threeSteps(150);
   assert.equal(cut.end.outcome, 'failed');
   assert.equal(cut.end.error?.code, 'SWIFTLET_ERR_OUTPUT_TOO_LARGE');
   assert.deepEqual(
