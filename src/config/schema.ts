@@ -16,6 +16,8 @@ export const TOOL_NAMES = [...BASIC_TOOLS, 'http_fetch'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** Comma-separated API keys added to `server.apiKeys`, named `env-1`, `env-2`, … */
 export const API_KEYS_ENV = 'SWIFTLET_API_KEYS';
+/** Defaults of the request deadlines, also used by the check that the headers' one fits in the request's. */
+export const REQUEST_DEADLINES = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 } as const;
 export const KEY_HASH_PATTERN = /^sha256:[0-9a-fA-F]{64}$/;
 
 // A hostname or IPv4 address, optionally `*.`-prefixed, optionally with a port; or a bracketed IPv6 address.
@@ -194,17 +196,15 @@ const serverSchema = z
     bodyLimitBytes: posInt().default(1_048_576),
     maxConcurrentTurns: posInt().default(1024),
     idleTimeoutMs: posInt().default(60_000),
-    headersTimeoutMs: posInt().default(10_000),
-    requestTimeoutMs: posInt().default(30_000),
+    headersTimeoutMs: posInt().default(REQUEST_DEADLINES.headersTimeoutMs),
+    requestTimeoutMs: posInt().default(REQUEST_DEADLINES.requestTimeoutMs),
     maxConnections: posInt().default(10_000),
     drainTimeoutMs: nonNegInt().default(10_000),
     allowedHosts: z
       .array(
-        z
-          .string()
-          .regex(HOSTNAME_PATTERN, {
-            error: 'expected a host name like "agents.lan" or "*.example.com" (no scheme, no port)',
-          }),
+        z.string().regex(HOSTNAME_PATTERN, {
+          error: 'expected a host name like "agents.lan" or "*.example.com" (no scheme, no port)',
+        }),
       )
       .default([]),
     allowedOrigins: z

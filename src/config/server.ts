@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import type { RawIssue } from './interpolate.js';
-import { API_KEYS_ENV, type ConfigInput } from './schema.js';
+import { API_KEYS_ENV, REQUEST_DEADLINES, type ConfigInput } from './schema.js';
 import type { ApiKeyConfig, ServerConfig } from './types.js';
 
 type Env = Record<string, string | undefined>;
@@ -50,8 +50,8 @@ export function checkServer(server: unknown, agents: unknown, env: Env): RawIssu
     keyOwner.set(sha256Hex(key), `${API_KEYS_ENV} key ${i + 1}`);
   });
   if (!isRecord(server)) return issues;
-  const headers = server.headersTimeoutMs ?? 10_000;
-  const request = server.requestTimeoutMs ?? 30_000;
+  const headers = server.headersTimeoutMs ?? REQUEST_DEADLINES.headersTimeoutMs;
+  const request = server.requestTimeoutMs ?? REQUEST_DEADLINES.requestTimeoutMs;
   if (typeof headers === 'number' && typeof request === 'number' && headers > request) {
     issues.push({
       path: ['server', server.headersTimeoutMs === undefined ? 'requestTimeoutMs' : 'headersTimeoutMs'],
