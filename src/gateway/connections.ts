@@ -1,11 +1,11 @@
 // Connection-level defences against slow and malformed clients: how long a request may take to arrive, how many
 // connections may be open, and the JSON answers for what node:http refuses before any route sees the request.
 import { readFileSync } from 'node:fs';
-import { STATUS_CODES, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { SwiftletError } from '../core/index.js';
-import { sendError } from './http.js';
+import { rejectUpgrade, sendError } from './http.js';
 import { DEFAULT_SERVER_OPTIONS, type ServerOptions } from './types.js';
 
 /** The longest request URL (request target) accepted; node:http's own limit is 16 KiB for the whole head. */
@@ -95,13 +95,7 @@ export class ConnectionGuard {
 
   #answer(socket: Duplex, err: SwiftletError): void {
     this.#answered.add(socket);
-    const body = JSON.stringify({ error: { code: err.code, message: err.message } });
-    const status = err.httpStatus;
-    socket.end(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
-        `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
-        `connection: close\r\n\r\n${body}`,
-    );
+    rejectUpgrade(socket, err);
     // node:http sockets are half-open: a client that never closes its side would keep the descriptor.
     const timer = setTimeout(() => socket.destroy(), LINGER_MS);
     timer.unref();

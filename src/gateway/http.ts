@@ -318,6 +318,7 @@ function drain(req: IncomingMessage): void {
   if (!req.readableEnded) req.resume();
 }
 
+/** Answers on a raw socket (an upgrade, or a request node:http refused) with an HTTP error and closes it. */
 export function rejectUpgrade(socket: Duplex, err: SwiftletError): void {
   const body = JSON.stringify({ error: { code: err.code, message: publicMessage(err) } });
   const status = err.httpStatus;
