@@ -229,6 +229,48 @@ export const ERROR_CODES = {
     httpStatus: 429,
     doc: 'HTTP 429: too many turns in flight (globally or for this key); wait for `Retry-After` seconds.',
   },
+  SWIFTLET_ERR_TASK_NOT_FOUND: {
+    fault: 'user',
+    retryable: false,
+    httpStatus: 404,
+    doc: "HTTP 404: no task with that id exists (in the caller's tenant).",
+  },
+  SWIFTLET_ERR_QUEUE_FULL: {
+    fault: 'system',
+    retryable: true,
+    httpStatus: 429,
+    doc: 'HTTP 429: the target\'s queue already holds `bus.maxQueued` unclaimed tasks of this tenant; nothing was recorded. Retry after `Retry-After` seconds.',
+  },
+  SWIFTLET_ERR_NO_SUBSCRIBERS: {
+    fault: 'user',
+    retryable: true,
+    httpStatus: 409,
+    doc: 'A broadcast found no subscriber to receive it (none running, or none matching its filter); nothing was recorded.',
+  },
+  SWIFTLET_ERR_TASK_NOT_HELD: {
+    fault: 'system',
+    retryable: false,
+    httpStatus: 409,
+    doc: 'A consumer reported on a task it no longer holds: the task was canceled, passed its deadline, or its lease lapsed and it went to another consumer. The report was not recorded.',
+  },
+  SWIFTLET_ERR_DEADLINE_EXCEEDED: {
+    fault: 'system',
+    retryable: false,
+    httpStatus: 504,
+    doc: "A task's deadline passed before it finished: it ended as failed and its consumer was canceled.",
+  },
+  SWIFTLET_ERR_ATTEMPTS_EXHAUSTED: {
+    fault: 'system',
+    retryable: false,
+    httpStatus: 500,
+    doc: "A task was claimed `maxAttempts` times without finishing (each consumer died or let its lease lapse); it ended as failed.",
+  },
+  SWIFTLET_ERR_DELEGATION_REFUSED: {
+    fault: 'model',
+    retryable: false,
+    httpStatus: 400,
+    doc: 'The `delegate` tool refused a hand-off: it would pass `maxDepth`, `maxTasksPerTurn`, or return to an agent already in the chain (A→B→A).',
+  },
   SWIFTLET_ERR_UNKNOWN_COMMAND: {
     fault: 'user',
     retryable: false,
