@@ -24,6 +24,7 @@ export function normalize(
     storage: storage(input.storage, baseDir),
     limits: { ...input.limits },
     server,
+    bus: { ...input.bus },
     logging: { ...input.logging },
   };
   return { config, warnings: [...warnings(config), ...serverWarnings] };
@@ -60,6 +61,8 @@ function agent(name: string, a: ConfigInput['agents'][string]): AgentConfig {
     historyWindow: a.historyWindow,
     toolTimeoutMs: a.toolTimeoutMs,
     maxOutputBytes: a.maxOutputBytes,
+    skills: a.skills.map((k) => (typeof k === 'string' ? { name: k, description: '' } : { ...k })),
+    maxConcurrentTasks: a.maxConcurrentTasks,
   };
 }
 

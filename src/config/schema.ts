@@ -131,6 +131,10 @@ const agentSchema = z.strictObject({
   historyWindow: posInt().default(50),
   toolTimeoutMs: posInt().default(30_000),
   maxOutputBytes: posInt().default(1_048_576),
+  skills: z
+    .array(z.union([name('skill'), z.strictObject({ name: name('skill'), description: z.string().default('') })]))
+    .default([]),
+  maxConcurrentTasks: posInt().default(4),
 });
 
 const storageSchema = z
@@ -219,6 +223,16 @@ const serverSchema = z
   })
   .prefault({});
 
+const busSchema = z
+  .strictObject({
+    driver: z.enum(['local']).default('local'),
+    leaseMs: posInt().default(30_000),
+    maxAttempts: posInt().default(3),
+    maxQueued: posInt().default(10_000),
+    sweepMs: posInt().default(1000),
+  })
+  .prefault({});
+
 const loggingSchema = z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({});
 
 export const configSchema = z
@@ -230,6 +244,7 @@ export const configSchema = z
     storage: storageSchema,
     limits: limitsSchema,
     server: serverSchema,
+    bus: busSchema,
     logging: loggingSchema,
   })
   .meta({ title: 'Swiftlet configuration (swiftlet.yaml)' });

@@ -66,6 +66,24 @@ export interface AgentConfig {
   readonly toolTimeoutMs: number;
   /** A turn whose model output (text and tool-call arguments, all steps) passes this many UTF-8 bytes fails. */
   readonly maxOutputBytes: number;
+  /** Skills it offers: tasks sent `{skill: name}` go to one agent having it. */
+  readonly skills: readonly SkillConfig[];
+  /** Tasks it runs at once (each a turn in its own session). */
+  readonly maxConcurrentTasks: number;
+}
+
+export interface SkillConfig {
+  readonly name: string;
+  readonly description: string;
+}
+
+/** The task bus: where tasks between agents are queued and how their claims behave. */
+export interface BusConfig {
+  readonly driver: 'local';
+  readonly leaseMs: number;
+  readonly maxAttempts: number;
+  readonly maxQueued: number;
+  readonly sweepMs: number;
 }
 
 export interface PruningConfig {
@@ -165,6 +183,7 @@ export interface SwiftletConfig {
   readonly storage: StorageConfig;
   readonly limits: LimitsConfig;
   readonly server: ServerConfig;
+  readonly bus: BusConfig;
   readonly logging: LoggingConfig;
 }
 
