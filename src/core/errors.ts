@@ -239,7 +239,7 @@ export const ERROR_CODES = {
     fault: 'system',
     retryable: true,
     httpStatus: 429,
-    doc: 'HTTP 429: the target\'s queue already holds `bus.maxQueued` unclaimed tasks of this tenant; nothing was recorded. Retry after `Retry-After` seconds.',
+    doc: "HTTP 429: the target's queue already holds `bus.maxQueued` unclaimed tasks of this tenant; nothing was recorded. Retry after `Retry-After` seconds.",
   },
   SWIFTLET_ERR_NO_SUBSCRIBERS: {
     fault: 'user',
@@ -263,7 +263,13 @@ export const ERROR_CODES = {
     fault: 'system',
     retryable: false,
     httpStatus: 500,
-    doc: "A task was claimed `maxAttempts` times without finishing (each consumer died or let its lease lapse); it ended as failed.",
+    doc: 'A task was claimed `maxAttempts` times without finishing (each consumer died or let its lease lapse); it ended as failed.',
+  },
+  SWIFTLET_ERR_MAX_STEPS: {
+    fault: 'model',
+    retryable: false,
+    httpStatus: 500,
+    doc: "A task's turn stopped at its agent's `maxSteps` before a final answer; the task ended as failed.",
   },
   SWIFTLET_ERR_DELEGATION_REFUSED: {
     fault: 'model',

@@ -2,10 +2,12 @@ import type { LoadedConfig, SwiftletConfig } from '../config/index.js';
 import { loadConfig } from '../config/index.js';
 import { GroupCommitWriter, openStore, type SessionStore } from '../store/index.js';
 import type { Tool } from '../tools/index.js';
+import { LocalBus } from '../bus/index.js';
 import { buildAgents } from './build.js';
 import { Runtime } from './runtime.js';
 
 export { Runtime, type RunRequest, type TurnRun, type AgentInfo } from './runtime.js';
+export { taskPrompt } from './task-agents.js';
 export { recoverOpenTurns, closingEntries, RECOVERY_MESSAGE } from './recovery.js';
 
 export interface RuntimeOptions {
@@ -46,7 +48,16 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     const writer = new GroupCommitWriter(store, {
       flushIntervalMs: config.storage.flushIntervalMs,
     });
-    const runtime = new Runtime({ config, store, writer, ...built, ownsStore: options.store === undefined });
+    const b = config.bus;
+    const bus = new LocalBus({
+      store: store.tasks,
+      instanceId: store.instanceId,
+      leaseMs: b.leaseMs,
+      maxAttempts: b.maxAttempts,
+      maxQueued: b.maxQueued,
+      sweepMs: b.sweepMs,
+    });
+    const runtime = new Runtime({ config, store, writer, bus, ...built, ownsStore: options.store === undefined });
     await runtime.start();
     return runtime;
   } catch (err) {
