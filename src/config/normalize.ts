@@ -68,6 +68,10 @@ function agent(name: string, a: ConfigInput['agents'][string]): AgentConfig {
 
 function tool(t: ConfigInput['agents'][string]['tools'][number]): ToolConfig {
   if (typeof t === 'string') return { name: t };
+  if (t.name === 'delegate') {
+    const { agents, ...rest } = t;
+    return { ...rest, ...(agents === undefined ? {} : { agents: [...agents] }) };
+  }
   if (t.name !== 'http_fetch')
     return { name: t.name, ...(t.timeoutMs === undefined ? {} : { timeoutMs: t.timeoutMs }) };
   return { ...t, allowHosts: t.allowHosts.map((h) => h.toLowerCase()) };

@@ -12,7 +12,7 @@ export const OFFICIAL_BASE_URL = {
 export const API_KEY_ENV = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY' } as const;
 export const DEFAULT_SQLITE_PATH = '.swiftlet/swiftlet.db';
 export const BASIC_TOOLS = ['todo', 'current_time'] as const;
-export const TOOL_NAMES = [...BASIC_TOOLS, 'http_fetch'] as const;
+export const TOOL_NAMES = [...BASIC_TOOLS, 'http_fetch', 'delegate'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** Comma-separated API keys added to `server.apiKeys`, named `env-1`, `env-2`, … */
 export const API_KEYS_ENV = 'SWIFTLET_API_KEYS';
@@ -103,6 +103,8 @@ const basicToolName = z.enum(BASIC_TOOLS, {
       ? `expected a tool name or a mapping, got ${iss.input === null ? 'null' : typeof iss.input}`
       : iss.input === 'http_fetch'
         ? 'http_fetch needs allowHosts: write it as { name: http_fetch, allowHosts: [api.example.com] }'
+        : iss.input === 'delegate'
+          ? 'write delegate as a mapping: { name: delegate } (options: agents, maxDepth, maxTasksPerTurn, waitTimeoutMs)'
         : `unknown tool ${JSON.stringify(iss.input)}: expected one of ${TOOL_NAMES.join(', ')}`,
 });
 
@@ -116,6 +118,13 @@ const toolSchema = z.union([
       maxBytes: posInt().default(262_144),
       timeoutMs: posInt().default(10_000),
       allowHttp: z.boolean().default(false),
+    }),
+    z.strictObject({
+      name: z.literal('delegate'),
+      agents: z.array(name('agent')).optional(),
+      maxDepth: posInt().default(3),
+      maxTasksPerTurn: posInt().default(8),
+      waitTimeoutMs: posInt().default(120_000),
     }),
   ]),
 ]);

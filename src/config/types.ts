@@ -24,7 +24,7 @@ export interface ProviderConfig {
 }
 
 export type BasicToolName = 'todo' | 'current_time';
-export type ToolName = BasicToolName | 'http_fetch';
+export type ToolName = BasicToolName | 'http_fetch' | 'delegate';
 
 export interface BasicToolConfig {
   readonly name: BasicToolName;
@@ -42,7 +42,17 @@ export interface HttpFetchToolConfig {
   readonly allowHttp: boolean;
 }
 
-export type ToolConfig = BasicToolConfig | HttpFetchToolConfig;
+/** `delegate` and `task_status`: hand tasks to other agents through the bus. */
+export interface DelegateToolConfig {
+  readonly name: 'delegate';
+  /** Agents it may hand work to; absent: every other configured agent. */
+  readonly agents?: readonly string[];
+  readonly maxDepth: number;
+  readonly maxTasksPerTurn: number;
+  readonly waitTimeoutMs: number;
+}
+
+export type ToolConfig = BasicToolConfig | HttpFetchToolConfig | DelegateToolConfig;
 
 export interface AgentConfig {
   /** The key under `agents:`. */

@@ -3,7 +3,7 @@ import { loadConfig } from '../config/index.js';
 import { GroupCommitWriter, openStore, type SessionStore } from '../store/index.js';
 import type { Tool } from '../tools/index.js';
 import { LocalBus } from '../bus/index.js';
-import { buildAgents } from './build.js';
+import { buildAgents, type BusRef } from './build.js';
 import { Runtime } from './runtime.js';
 
 export { Runtime, type RunRequest, type TurnRun, type AgentInfo } from './runtime.js';
@@ -27,7 +27,8 @@ export interface RuntimeOptions {
  */
 export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
   const config = await resolveConfig(options);
-  const built = await buildAgents(config, options.tools ?? {});
+  const busRef: BusRef = {};
+  const built = await buildAgents(config, options.tools ?? {}, busRef);
   let store = options.store;
   try {
     if (!store) {
@@ -57,6 +58,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
       maxQueued: b.maxQueued,
       sweepMs: b.sweepMs,
     });
+    busRef.bus = bus;
     const runtime = new Runtime({ config, store, writer, bus, ...built, ownsStore: options.store === undefined });
     await runtime.start();
     return runtime;

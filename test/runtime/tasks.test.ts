@@ -120,6 +120,50 @@ describe('agents consume tasks', () => {
   });
 });
 
+describe('delegate through the runtime', () => {
+  test('an agent hands a task to another and uses its answer; the delegate sees only the task', async (t) => {
+    const mock = await startMockLlm({});
+    t.after(() => mock.close());
+    mock.configure({
+      script: [
+        { toolCalls: [{ name: 'delegate', arguments: { agent: 'helper', task: 'Count the tides' } }] },
+        { text: 'The helper answered.' },
+      ],
+    });
+    const dir = tempDir(t);
+    const rt = await createRuntime({
+      config: testConfig({
+        mockUrl: mock.url,
+        storage: `{ driver: sqlite, path: ${join(dir, 'db.sqlite')} }`,
+        tools: '[{ name: delegate }]',
+        agentExtra: `
+  helper:
+    model: mock/mock-model
+    instructions: You help.
+`,
+      }),
+    });
+    t.after(() => rt.close());
+    const end = await rt.run({ sessionId: 'lead-1', input: 'A secret only the lead knows' }).result;
+    assert.equal(end.outcome, 'final');
+    assert.equal(end.text, 'The helper answered.');
+    const lead = await rt.store.load({ tenant: 'local', id: 'lead-1' });
+    const result = lead.find((e) => e.type === 'tool_result');
+    assert.ok(result && result.type === 'tool_result');
+    const out = JSON.parse(result.output) as { taskId: string; state: string; answer: string; agent: string };
+    assert.equal(out.state, 'completed');
+    assert.equal(out.agent, 'helper');
+    assert.match(out.answer, /^Mock reply to: "Count the tides"/);
+    const helper = await rt.store.load({ tenant: 'local', id: taskSessionId(out.taskId) });
+    const texts = helper.flatMap((e) => (e.type === 'user' || e.type === 'assistant' ? [e.text] : []));
+    assert.ok(
+      texts.every((x) => !x.includes('secret')),
+      'nothing of the lead session reached the helper',
+    );
+    assert.equal((await rt.bus.tasks.get('local', out.taskId))?.requester.sessionId, 'lead-1');
+  });
+});
+
 async function waitUntil(check: () => Promise<boolean>, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await check())) {
