@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { after, type TestContext } from 'node:test';
 import { LocalBus } from '../../src/bus/index.js';
 import { newId } from '../../src/core/index.js';
-import { MemoryStore, SqliteStore, type SessionStore } from '../../src/store/index.js';
+import { MemoryStore, PostgresStore, SqliteStore, type SessionStore } from '../../src/store/index.js';
+import { requirePostgres } from '../helpers/services.js';
 import { busContract, type BusOptions } from './contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'swiftlet-bus-'));
@@ -39,4 +40,31 @@ busContract('local in memory', async (t, options) => {
   // A second bus on the same records, as another process would be: its own owner id.
   const twin = { ...store, tasks: store.tasks, instanceId: newId('inst'), close: async () => undefined };
   return { bus, second: async () => localBus(t, twin as unknown as SessionStore, options) };
+});
+
+// A schema per case: another case's tasks in the same schema would be swept into this case's bus.
+const schemas: string[] = [];
+let pgUrl: string | undefined;
+after(async () => {
+  if (!pgUrl || schemas.length === 0) return;
+  const { default: pg } = await import('pg');
+  const c = new pg.Client({ connectionString: pgUrl });
+  await c.connect();
+  for (const s of schemas) await c.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+  await c.end();
+});
+
+busContract('local on PostgreSQL', async (t, options) => {
+  const url = await requirePostgres(t);
+  if (!url) return null;
+  pgUrl = url;
+  const schema = `swiftlet_bus_${newId('ses').slice(4).toLowerCase()}`;
+  schemas.push(schema);
+  const open = async (): Promise<SessionStore> => {
+    const store = new PostgresStore({ url, schema, maxConnections: 4 });
+    await store.init();
+    return store;
+  };
+  const bus = await localBus(t, await open(), options);
+  return { bus, second: async () => localBus(t, await open(), options) };
 });
