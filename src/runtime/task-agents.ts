@@ -8,7 +8,18 @@ import {
   type TaskRecord,
   type TurnEvent,
 } from '../core/index.js';
-import type { RunRequest, TurnRun } from './runtime.js';
+
+/** What a task's turn needs of the runtime (Runtime.run, seen narrowly). */
+interface TaskTurnRequest {
+  tenant: string;
+  agent: string;
+  sessionId: string;
+  input: string;
+  signal: AbortSignal;
+  metadata: { task: string };
+  acknowledgeStart: boolean;
+}
+type RunTurn = (req: TaskTurnRequest) => AsyncIterable<TurnEvent>;
 
 /** Text deltas are sent as progress at most this often (a turn's tool activity is sent as it happens). */
 const PROGRESS_EVERY_MS = 250;
@@ -27,7 +38,7 @@ export interface TaskAgents {
 export function serveTasks(
   bus: TaskBus,
   agents: readonly AgentConfig[],
-  run: (req: RunRequest) => TurnRun,
+  run: RunTurn,
   leaseMs: number,
 ): TaskAgents {
   let stopped = false;
@@ -65,11 +76,11 @@ export function taskPrompt(task: Pick<TaskRecord, 'input'>): string {
 async function runTask(
   agent: string,
   a: Assignment,
-  run: (req: RunRequest) => TurnRun,
+  run: RunTurn,
   leaseMs: number,
 ): Promise<void> {
   const task = a.task;
-  let turn: TurnRun;
+  let turn: AsyncIterable<TurnEvent>;
   try {
     turn = run({
       tenant: task.tenant,
