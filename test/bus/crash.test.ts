@@ -30,7 +30,7 @@ async function runChild(mockUrl: string, storage: string, mode: string, killAfte
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 120_000;
   const waitFor = async (line: string): Promise<void> => {
     while (!out.includes(line)) {
       if (child.exitCode !== null || Date.now() > deadline) {
