@@ -12,13 +12,14 @@ const ALLOWED: Record<string, string[]> = {
   core: [],
   config: ['core'],
   store: ['core'],
+  bus: ['core', 'store'],
   model: ['core'],
   tools: ['core'],
   agent: ['core', 'model', 'tools'],
-  runtime: ['core', 'config', 'agent', 'model', 'tools', 'store'],
+  runtime: ['core', 'config', 'agent', 'model', 'tools', 'store', 'bus'],
   gateway: ['core', 'runtime'],
   obs: ['core'],
-  cli: ['core', 'config', 'runtime', 'store', 'model', 'tools', 'agent', 'gateway', 'obs'],
+  cli: ['core', 'config', 'runtime', 'store', 'bus', 'model', 'tools', 'agent', 'gateway', 'obs'],
 };
 
 /** Secondary public entries: the mock LLM can be loaded without the provider adapters (lighter CLI start-up). */
