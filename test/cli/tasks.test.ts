@@ -54,7 +54,7 @@ test('send --wait is answered by the server’s agent; send, watch, get and list
   const lines = watched.stdout.trim().split('\n');
   assert.match(lines[0]!, /^\s*1 .* submitted$/);
   assert.match(watched.stdout, / working \(attempt 1, researcher\)/);
-  assert.match(lines.at(-1)!, /^\s+\d+ .* completed$/);
+  assert.match(watched.stdout, /^\s*\d+ .* completed\nresult: Mock reply to: "```json/m);
 
   // get --json is the API's view of the task.
   const [got, listed, human, tenantOnly] = await Promise.all([

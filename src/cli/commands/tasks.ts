@@ -352,7 +352,7 @@ async function get(ctx: CommandContext, store: SessionStore, tenantName: string,
   ].filter(Boolean);
   if (extra.length > 0) lines.push(extra.join(', '));
   lines.push(`requested by ${task.requester.kind} ${task.requester.id}; created ${iso(task.createdAt)}`);
-  if (task.state === 'completed') lines.push(`result: ${resultText(task)}`);
+  if (task.state === 'completed') lines.push(resultBlock(task).trimEnd());
   if (task.error) lines.push(`error: ${task.error.message} [${task.error.code}]`);
   ctx.stdout.write(lines.join('\n') + '\n');
   return EXIT.ok;
@@ -368,7 +368,9 @@ async function watch(ctx: CommandContext, bus: LocalBus, task: TaskRecord): Prom
     ctx,
     bus,
     task,
-    async () => undefined,
+    async (end) => {
+      if (!ctx.json && end.state === 'completed') ctx.stdout.write(resultBlock(end));
+    },
     after ?? 0,
     (e) => {
       ctx.stdout.write(ctx.json ? JSON.stringify(eventJson(e)) + '\n' : eventLine(e) + '\n');
@@ -489,7 +491,8 @@ function row(t: TaskRecord): string {
   const updated = iso(t.updatedAt).replace('T', ' ').slice(0, 19);
   const holder = t.assignee === undefined ? '' : `  ${t.assignee} (attempt ${t.attempt}/${t.maxAttempts})`;
   const text = t.input.text === undefined ? '' : `  ${cut(t.input.text, 60)}`;
-  return `${t.tenant.padEnd(12)}  ${t.id}  ${t.state.padEnd(14)}  ${targetLabel(t.target)}  ${updated}${holder}${text}`;
+  const target = targetLabel(t.target).padEnd(16);
+  return `${t.tenant.padEnd(12)}  ${t.id}  ${t.state.padEnd(14)}  ${target}  ${updated}${holder}${text}`;
 }
 
 function eventLine(e: TaskEvent): string {
@@ -509,11 +512,18 @@ function eventLine(e: TaskEvent): string {
   }
 }
 
+/** The result as lines: the message, or a broadcast's children with their end states. */
 function resultText(t: TaskRecord): string {
   const r = t.result;
   if (!r) return '';
   if (r.children) return r.children.map((c) => `${c.agent}: ${c.state} (${c.id})`).join('\n');
   return r.message ?? '';
+}
+
+/** `result: <message>`, or `result:` over the children indented. */
+function resultBlock(t: TaskRecord): string {
+  const text = resultText(t);
+  return t.result?.children ? `result:\n${text.replace(/^/gm, '  ')}\n` : `result: ${text}\n`;
 }
 
 function cut(text: string, max: number): string {
