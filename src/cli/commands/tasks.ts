@@ -36,7 +36,7 @@ import { openFromConfig } from './sessions.js';
 
 type Sub = 'send' | 'get' | 'watch' | 'cancel' | 'list';
 
-const tenant = (what: string): OptionSpec => tenantOption(what);
+const OWN_TENANT = tenantOption('the tenant the task belongs to (default local)');
 
 const SEND: Record<string, OptionSpec> = {
   agent: { type: 'string', short: 'a', description: 'send it to this agent', valueName: 'name' },
@@ -67,7 +67,7 @@ const SEND: Record<string, OptionSpec> = {
   },
   parent: { type: 'string', description: 'the task this one was made for', valueName: 'id' },
   wait: { type: 'boolean', short: 'w', description: 'wait for the end and print the result' },
-  tenant: tenant('the tenant the task belongs to (default local)'),
+  tenant: OWN_TENANT,
 };
 
 const SUBS: Record<Sub, { usage: string; summary: string; options: Record<string, OptionSpec>; details?: string }> = {
@@ -86,13 +86,13 @@ const SUBS: Record<Sub, { usage: string; summary: string; options: Record<string
   get: {
     usage: 'tasks get <id> [--tenant T]',
     summary: 'Shows a task: its state, input, who holds it, its result or error.',
-    options: { tenant: tenant('the tenant the task belongs to (default local)') },
+    options: { tenant: OWN_TENANT },
   },
   watch: {
     usage: 'tasks watch <id> [--tenant T] [--after seq]',
     summary: "Prints a task's events as they are recorded, until it ends.",
     options: {
-      tenant: tenant('the tenant the task belongs to (default local)'),
+      tenant: OWN_TENANT,
       after: { type: 'string', description: 'only the events after this seq', valueName: 'seq' },
     },
     details:
@@ -103,7 +103,7 @@ const SUBS: Record<Sub, { usage: string; summary: string; options: Record<string
     usage: 'tasks cancel <id> [--tenant T] [--reason text]',
     summary: "Cancels a task (and a broadcast's children); its agent is interrupted. An ended task is left as it is.",
     options: {
-      tenant: tenant('the tenant the task belongs to (default local)'),
+      tenant: OWN_TENANT,
       reason: { type: 'string', description: "recorded with the task's canceled state", valueName: 'text' },
     },
   },
@@ -111,7 +111,7 @@ const SUBS: Record<Sub, { usage: string; summary: string; options: Record<string
     usage: 'tasks list [--tenant T] [--state s] [--agent name] [--parent id] [--limit N] [--cursor c]',
     summary: 'Lists tasks, newest first.',
     options: {
-      tenant: tenant('only this tenant (default: every tenant)'),
+      tenant: tenantOption('only this tenant (default: every tenant)'),
       state: { type: 'string', description: `only tasks in this state: ${TASK_STATES.join(', ')}`, valueName: 's' },
       agent: { type: 'string', short: 'a', description: 'only tasks sent to or held by this agent', valueName: 'name' },
       parent: { type: 'string', description: 'only the children of this task', valueName: 'id' },
