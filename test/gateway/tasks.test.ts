@@ -335,7 +335,7 @@ test('a full queue answers 429 SWIFTLET_ERR_QUEUE_FULL with Retry-After, and rec
   assert.equal((await post(KEYS.owner)).status, 201);
 });
 
-test('tenants and agent lists: another tenant’s task is an unknown id; a limited key sends only to its agents', async (t) => {
+test('tenants: another tenant’s task is an unknown id; a key limited to some agents sends only to them', async (t) => {
   const { url } = await start(t, { keys: true });
   const mine = await call(url, 'POST', '/v1/tasks', { key: KEYS.owner, body: hello });
   assert.equal(mine.status, 201);

@@ -49,7 +49,7 @@ export function registerTasks(app: HttpApp, ctx: GatewayContext): void {
       const field = input.data === undefined ? 'input.text' : 'input';
       throw new SwiftletError(
         'SWIFTLET_ERR_INVALID_INPUT',
-        `${field}: the task's prompt (its text, then its data as JSON) is larger than limits.maxInputBytes (${limit} bytes)`,
+        `${field}: the task's prompt (its text, then its data as JSON) is over limits.maxInputBytes (${limit} bytes)`,
         { field },
       );
     }
@@ -246,9 +246,10 @@ function checkTarget(ctx: GatewayContext, caller: Caller, t: CreateTaskBody['tar
   }
   const denied = receivers(ctx, target).filter((a) => !mayUse(caller, a));
   if (denied.length > 0) {
+    const names = denied.map((a) => `"${a}"`).join(', ');
     throw new SwiftletError(
       'SWIFTLET_ERR_FORBIDDEN',
-      `${field}: this API key may not use agent${denied.length > 1 ? 's' : ''} ${denied.map((a) => `"${a}"`).join(', ')}`,
+      `${field}: this API key may not use agent${denied.length > 1 ? 's' : ''} ${names}`,
       { field },
     );
   }
