@@ -543,7 +543,11 @@ export class LocalBus implements TaskBus {
           ),
         );
       }
-      Object.assign(live.task, set, { state, lastSeq: r.lastSeq! });
+      Object.assign(live.task, set, {
+        state,
+        lastSeq: r.lastSeq!,
+        updatedAt: Math.max(live.task.updatedAt, Date.now()),
+      });
       delete live.task.leaseUntil;
       this.#ended(live);
       return { ...live.task };
@@ -697,7 +701,12 @@ export class LocalBus implements TaskBus {
           yield e;
           if (e.type === 'state' && isTerminal(e.state)) return;
         }
-        if (events.length === 0 && after === 0 && !(await this.tasks.get(tenant, id))) return;
+        if (events.length === 0) {
+          // Nothing after `after`: an unknown task, or one that already ended (a watch resumed past its end).
+          const task = await this.tasks.get(tenant, id);
+          if (!task || (isTerminal(task.state) && after >= task.lastSeq)) return;
+          if (isTerminal(task.state)) continue;
+        }
         // Woken by a commit here; another process's commits are seen within a sweep interval.
         let timer: NodeJS.Timeout | undefined;
         const stop = (): void => wake();

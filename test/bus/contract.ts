@@ -313,6 +313,13 @@ export function busContract(name: string, make: MakeBus): void {
       const resumed: number[] = [];
       for await (const e of bus.watch(tenant, task.id, { afterSeq: 3 })) resumed.push(e.seq);
       assert.deepEqual(resumed, [4, 5]);
+      const past: number[] = [];
+      for await (const e of bus.watch(tenant, task.id, { afterSeq: 5 })) past.push(e.seq);
+      assert.deepEqual(past, [], 'a watch resumed after the end ends at once');
+      const canceled = await bus.publish(spec(tenant, { agent: uid('none') }));
+      const before = Date.now();
+      const ended = await bus.cancel(tenant, canceled.id);
+      assert.ok(ended!.updatedAt >= before, 'cancel returns the record as it now is');
     });
 
     it("gives a tenant's subscriber only that tenant's tasks", async (t) => {
