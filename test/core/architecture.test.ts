@@ -12,11 +12,13 @@ const ALLOWED: Record<string, string[]> = {
   core: [],
   config: ['core'],
   store: ['core'],
+  bus: ['core', 'store'],
   model: ['core'],
   tools: ['core'],
   agent: ['core', 'model', 'tools'],
   runtime: ['core', 'config', 'agent', 'model', 'tools', 'store'],
-  gateway: ['core', 'runtime'],
+  // The gRPC broker serves the task bus as it is, beside the runtime's HTTP APIs.
+  gateway: ['core', 'runtime', 'bus'],
   obs: ['core'],
   cli: ['core', 'config', 'runtime', 'store', 'model', 'tools', 'agent', 'gateway', 'obs'],
 };
