@@ -420,8 +420,14 @@ describe('gRPC broker: keys, tenants and errors', () => {
       assert.ok(err.details.startsWith(`${field}: `), `${field}: ${err.details}`);
       assert.deepEqual(err.metadata.get('swiftlet-field'), [field]);
     }
+    const orphan = await failsWith(
+      client.call('Publish', { target: { agent: 'a' }, text: 'x', parent_id: 'task_unknown' }),
+      grpc.status.NOT_FOUND,
+    );
+    assert.match(orphan.details, /^parent_id: /);
     const agent = uid('nobody');
-    await client.call('Publish', { target: { agent }, text: 'one' });
+    const first = await client.call('Publish', { target: { agent }, text: 'one' });
+    assert.equal(first.requester.id, 'anonymous');
     const full = await failsWith(
       client.call('Publish', { target: { agent }, text: 'two' }),
       grpc.status.RESOURCE_EXHAUSTED,

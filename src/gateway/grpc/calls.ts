@@ -42,9 +42,15 @@ export function brokerService(ctx: BrokerContext): UntypedServiceImplementation 
     }
   };
   return {
-    Publish: unary(ctx, async (caller, req: PublishRequestMsg) =>
-      toTaskMsg(await ctx.bus.publish(toTaskSpec(caller, req))),
-    ),
+    Publish: unary(ctx, async (caller, req: PublishRequestMsg) => {
+      const spec = toTaskSpec(caller, req);
+      if (spec.parentId !== undefined && !(await ctx.bus.tasks.get(spec.tenant, spec.parentId))) {
+        throw new SwiftletError('SWIFTLET_ERR_TASK_NOT_FOUND', `parent_id: no task ${spec.parentId}`, {
+          field: 'parent_id',
+        });
+      }
+      return toTaskMsg(await ctx.bus.publish(spec));
+    }),
     Subscribe: subscribeHandler(ctx),
     Progress: unary(ctx, async (caller, req: ProgressRequestMsg) => {
       const h = held(caller, req.task_id);

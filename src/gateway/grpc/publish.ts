@@ -1,5 +1,5 @@
 // A PublishRequest as the bus's TaskSpec, in the caller's tenant, checked against the key's agent list.
-import { LOCAL_TENANT, SwiftletError, isValidSessionId, type TaskSpec, type TaskTarget } from '../../core/index.js';
+import { SwiftletError, isValidSessionId, type TaskSpec, type TaskTarget } from '../../core/index.js';
 import { checkAgent } from '../auth.js';
 import type { Caller } from '../types.js';
 import { invalid, parseJson, toTarget } from './convert.js';
@@ -22,7 +22,8 @@ export function toTaskSpec(caller: Caller, req: PublishRequestMsg): TaskSpec {
     tenant: caller.tenant,
     target,
     input: { ...(req.text === '' ? {} : { text: req.text }), ...(data === undefined ? {} : { data }) },
-    requester: { kind: 'key', id: caller.key?.name ?? LOCAL_TENANT },
+    // As the HTTP API records it.
+    requester: { kind: 'key', id: caller.key?.name ?? 'anonymous' },
     priority: req.priority,
   };
   if (req.deadline_ms > 0) spec.deadline = req.deadline_ms;
