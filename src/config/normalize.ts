@@ -17,7 +17,7 @@ export function normalize(
   for (const [name, p] of Object.entries(input.providers)) providers[name] = provider(name, p, env);
   const agents: Record<string, AgentConfig> = {};
   for (const [name, a] of Object.entries(input.agents)) agents[name] = agent(name, a);
-  const { server, warnings: serverWarnings } = normalizeServer(input.server, env);
+  const { server, warnings: serverWarnings } = normalizeServer(input.server, env, baseDir);
   const config: SwiftletConfig = {
     providers,
     agents,

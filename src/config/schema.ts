@@ -201,6 +201,19 @@ const apiKeySchema = z.strictObject({
   maxConcurrentTurns: posInt().optional(),
 });
 
+// The broker's gRPC server (docs/grpc.md): off unless the section is present.
+const grpcSchema = z.strictObject({
+  host: z.string().refine(isBindHost, 'expected a hostname or an IP address to bind to').default('127.0.0.1'),
+  port: z.int().min(0).max(65_535).default(50_051),
+  tls: z
+    .strictObject({
+      certFile: z.string().min(1),
+      keyFile: z.string().min(1),
+      caFile: z.string().min(1).optional(),
+    })
+    .optional(),
+});
+
 const serverSchema = z
   .strictObject({
     host: z.string().refine(isBindHost, 'expected a hostname or an IP address to bind to').default('127.0.0.1'),
@@ -229,6 +242,7 @@ const serverSchema = z
     wsMaxBufferedBytes: posInt().default(4_194_304),
     metrics: z.boolean().default(true),
     webPage: z.boolean().default(true),
+    grpc: grpcSchema.optional(),
   })
   .prefault({});
 

@@ -179,6 +179,22 @@ export interface ServerConfig {
   readonly wsMaxBufferedBytes: number;
   readonly metrics: boolean;
   readonly webPage: boolean;
+  /** The broker's gRPC server; absent: off. */
+  readonly grpc?: GrpcConfig;
+}
+
+/** The broker's gRPC server, for agents and publishers in other languages (docs/grpc.md). */
+export interface GrpcConfig {
+  readonly host: string;
+  /** 0: any free port. */
+  readonly port: number;
+  /** PEM files (absolute paths); absent: plain TCP. */
+  readonly tls?: {
+    readonly certFile: string;
+    readonly keyFile: string;
+    /** Clients must present a certificate signed by this CA. */
+    readonly caFile?: string;
+  };
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

@@ -17,6 +17,7 @@ const ALLOWED: Record<string, string[]> = {
   tools: ['core', 'bus'],
   agent: ['core', 'model', 'tools'],
   runtime: ['core', 'config', 'agent', 'model', 'tools', 'store', 'bus'],
+  // The gRPC broker serves the task bus as it is, beside the runtime's HTTP APIs.
   gateway: ['core', 'runtime', 'bus'],
   obs: ['core'],
   cli: ['core', 'config', 'runtime', 'store', 'bus', 'model', 'tools', 'agent', 'gateway', 'obs'],
