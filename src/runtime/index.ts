@@ -17,6 +17,12 @@ export interface RuntimeOptions {
   configPath?: string;
   /** Use this store instead of the one the config names (the runtime will not close it). */
   store?: SessionStore;
+  /**
+   * Whether the configured agents take tasks from the bus (default true). The CLI's one-off commands (`run`, `chat`)
+   * pass false: a short-lived process beside a server must not claim the server's tasks. Such a runtime can still
+   * publish tasks (the delegate tool), which the server runs.
+   */
+  consumeTasks?: boolean;
   /** Extra tools per agent name (library users' `defineTool` tools). */
   tools?: Readonly<Record<string, readonly Tool[]>>;
 }
@@ -59,7 +65,15 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
       sweepMs: b.sweepMs,
     });
     busRef.bus = bus;
-    const runtime = new Runtime({ config, store, writer, bus, ...built, ownsStore: options.store === undefined });
+    const runtime = new Runtime({
+      config,
+      store,
+      writer,
+      bus,
+      ...built,
+      ownsStore: options.store === undefined,
+      consumeTasks: options.consumeTasks ?? true,
+    });
     await runtime.start();
     return runtime;
   } catch (err) {

@@ -91,6 +91,7 @@ export interface RuntimeParts {
   clients: ModelClient[];
   mock: MockLlm | undefined;
   ownsStore: boolean;
+  consumeTasks: boolean;
 }
 
 export class Runtime {
@@ -105,6 +106,7 @@ export class Runtime {
   #clients: ModelClient[];
   #mock: MockLlm | undefined;
   #ownsStore: boolean;
+  #consumeTasks: boolean;
   #cache: SessionCache;
   #scheduler: TurnScheduler;
   #running = new Map<string, AbortController>();
@@ -123,6 +125,7 @@ export class Runtime {
     this.#clients = parts.clients;
     this.#mock = parts.mock;
     this.#ownsStore = parts.ownsStore;
+    this.#consumeTasks = parts.consumeTasks;
     this.#cache = new SessionCache(parts.config.storage.hotCacheMb * 1024 * 1024);
     this.#scheduler = new TurnScheduler({
       maxQueuedPerSession: parts.config.limits.maxQueuedTurnsPerSession,
@@ -145,9 +148,11 @@ export class Runtime {
         .catch(() => undefined);
     }, BEAT_INTERVAL_MS);
     this.#beatTimer.unref();
-    await this.#localBus.start();
-    const agents = Object.values(this.config.agents);
-    this.#taskAgents = serveTasks(this.bus, agents, (req) => this.run(req), this.config.bus.leaseMs);
+    if (this.#consumeTasks) {
+      await this.#localBus.start();
+      const agents = Object.values(this.config.agents);
+      this.#taskAgents = serveTasks(this.bus, agents, (req) => this.run(req), this.config.bus.leaseMs);
+    }
     const p = this.config.storage.pruning;
     if (p.maxMessages !== undefined || p.ttlDays !== undefined) {
       this.#pruneTimer = setInterval(() => {

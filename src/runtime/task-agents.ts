@@ -35,12 +35,7 @@ export interface TaskAgents {
  * session (`task-<id>`, in the task's tenant), its progress is the turn's text and tool activity, and its result the
  * turn's answer. Leases are renewed while the turn runs, so only a dead or hung process loses its tasks.
  */
-export function serveTasks(
-  bus: TaskBus,
-  agents: readonly AgentConfig[],
-  run: RunTurn,
-  leaseMs: number,
-): TaskAgents {
+export function serveTasks(bus: TaskBus, agents: readonly AgentConfig[], run: RunTurn, leaseMs: number): TaskAgents {
   let stopped = false;
   const subs: Subscription[] = agents.map((a) =>
     bus.subscribe(
@@ -73,12 +68,7 @@ export function taskPrompt(task: Pick<TaskRecord, 'input'>): string {
   return parts.join('\n\n');
 }
 
-async function runTask(
-  agent: string,
-  a: Assignment,
-  run: RunTurn,
-  leaseMs: number,
-): Promise<void> {
+async function runTask(agent: string, a: Assignment, run: RunTurn, leaseMs: number): Promise<void> {
   const task = a.task;
   let turn: AsyncIterable<TurnEvent>;
   try {
