@@ -23,8 +23,11 @@ const ALLOWED: Record<string, string[]> = {
   cli: ['core', 'config', 'runtime', 'store', 'bus', 'model', 'tools', 'agent', 'gateway', 'obs'],
 };
 
-/** Secondary public entries: the mock LLM can be loaded without the provider adapters (lighter CLI start-up). */
-const SUB_ENTRIES = new Set(['model/mock/index.ts']);
+/**
+ * Secondary public entries: the mock LLM can be loaded without the provider adapters (lighter CLI start-up); the
+ * gRPC broker is imported by `serve` only when configured, so it is not in the gateway's index.
+ */
+const SUB_ENTRIES = new Set(['model/mock/index.ts', 'gateway/grpc/index.ts']);
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {
