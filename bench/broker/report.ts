@@ -58,7 +58,7 @@ export function renderBroker(r: BrokerBenchResult): string {
       'published and not completed; consumers complete at once',
   );
   const tput: string[][] = [
-    ['run', 'store', 'tasks/s', 'writes/tx', 'tx ms p50', 'p99', 'cpu µs/task', '÷ floor', 'completed'],
+    ['run', 'store', 'tasks/s', 'writes/tx', 'tx ms p50', 'p99', 'cpu µs/task', '÷ floor', 'cpu ÷ floor', 'completed'],
   ];
   for (const run of r.runs) {
     for (const step of run.order) {
@@ -75,6 +75,7 @@ export function renderBroker(r: BrokerBenchResult): string {
             '-',
             '-',
             fmt(f.cpuUsPerTask, 1),
+            '1',
             '1',
             `${f.verified.completedOnce}/${f.verified.inStore}`,
           ]);
@@ -98,6 +99,7 @@ export function renderBroker(r: BrokerBenchResult): string {
         ms(t.diagnostics.txMs, 'p99'),
         fmt(t.cpuUsPerTask, 1),
         step === 'sqlite' && run.toFloor !== null ? fmt(run.toFloor, 2) : '-',
+        step === 'sqlite' && run.cpuToFloor !== null ? fmt(run.cpuToFloor, 2) : '-',
         `${t.counts.completed}/${t.counts.accepted}`,
       ]);
     }
@@ -106,7 +108,8 @@ export function renderBroker(r: BrokerBenchResult): string {
   if (r.summary.sqlite) {
     lines.push(
       `median (min–max): SQLite bus ${withRange(r.summary.sqlite.perSec, 0)} tasks/s, floor ` +
-        `${withRange(r.summary.floorPerSec, 0)} tasks/s, bus ÷ floor ${withRange(r.summary.toFloor, 2)}`,
+        `${withRange(r.summary.floorPerSec, 0)} tasks/s, bus ÷ floor ${withRange(r.summary.toFloor, 2)}; in CPU ` +
+        `time per task, floor ÷ bus ${withRange(r.summary.cpuToFloor, 2)}`,
     );
   }
   if (r.summary.postgres)
@@ -158,7 +161,8 @@ export function renderBroker(r: BrokerBenchResult): string {
       }),
     ]),
     'timestamps taken by the publisher and the handlers: the publish() call, the handler invoked, complete() resolved;',
-    "tx: one bus transaction (TaskStore.write) as the bus's process timed it; loop delay: the event loop's (perf_hooks)",
+    "tx: one bus transaction (TaskStore.write) as the bus's process timed it; loop delay: the event loop's, sampled " +
+      'every 1 ms (perf_hooks; about 1 ms of it is the sampling timer)',
     '',
   );
 

@@ -72,6 +72,11 @@ export interface BrokerRun {
   postgres?: StoreRun;
   /** SQLite bus throughput ÷ floor, this run. */
   toFloor: number | null;
+  /**
+   * Floor CPU per task ÷ the bus's (its whole process: bus, store, publisher, handlers), this run: the same ratio in
+   * CPU time, which moves less than wall time when other processes share the cores.
+   */
+  cpuToFloor: number | null;
 }
 
 export interface Bar {
@@ -109,6 +114,7 @@ export interface BrokerBenchResult {
     postgres: StoreSummary | null;
     floorPerSec: Spread | null;
     toFloor: Spread | null;
+    cpuToFloor: Spread | null;
   };
   correctness: { measurements: number; lost: number; duplicated: number; errors: number; ok: boolean };
   bars: Bar[];
@@ -161,7 +167,7 @@ export async function measureBroker(o: BrokerBenchOptions): Promise<BrokerBenchR
     for (let r = 1; r <= o.runs; r++) {
       const runDir = join(dir, `run-${r}`);
       mkdirSync(runDir, { recursive: true });
-      const run: BrokerRun = { run: r, order: [], toFloor: null };
+      const run: BrokerRun = { run: r, order: [], toFloor: null, cpuToFloor: null };
       const say = (line: string): void => progress(`broker: run ${r}/${o.runs} ${line}`);
       const steps: ('floor' | 'sqlite')[] = wantSqlite ? (r % 2 === 1 ? ['floor', 'sqlite'] : ['sqlite', 'floor']) : [];
       for (const step of steps) {
@@ -187,7 +193,10 @@ export async function measureBroker(o: BrokerBenchOptions): Promise<BrokerBenchR
         }
       }
       const bus = run.sqlite?.throughput;
-      if (bus && run.floor && !run.floor.failed) run.toFloor = bus.perSec / run.floor.perSec;
+      if (bus && run.floor && !run.floor.failed) {
+        run.toFloor = bus.perSec / run.floor.perSec;
+        run.cpuToFloor = run.floor.cpuUsPerTask / bus.cpuUsPerTask;
+      }
       runs.push(run);
       // Its stores are read back: a run's files go before the next run's are written.
       rmSync(runDir, { recursive: true, force: true });
@@ -201,6 +210,7 @@ export async function measureBroker(o: BrokerBenchOptions): Promise<BrokerBenchR
     postgres: summarize(runs.map((r) => r.postgres)),
     floorPerSec: spreadOf(runs.map((r) => (r.floor?.failed ? undefined : r.floor?.perSec))),
     toFloor: spreadOf(runs.map((r) => r.toFloor ?? undefined)),
+    cpuToFloor: spreadOf(runs.map((r) => r.cpuToFloor ?? undefined)),
   };
   const correctness = tally(runs);
   return {

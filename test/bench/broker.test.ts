@@ -64,7 +64,12 @@ describe('swiftlet bench broker', () => {
     // Throughput: 200 measured after a warm-up of 20; everything the warm-up published is in the store too.
     const warm = json.params.warmupTasks;
     assert.equal(warm, 20);
-    const t = run.sqlite.throughput as Measurement & { perSec: number; writesPerTx: number; tasks: number };
+    const t = run.sqlite.throughput as Measurement & {
+      perSec: number;
+      writesPerTx: number;
+      tasks: number;
+      cpuUsPerTask: number;
+    };
     checkClean(t, 220);
     assert.equal(t.counts.accepted, 220);
     assert.equal(t.counts.completed, 220);
@@ -77,6 +82,7 @@ describe('swiftlet bench broker', () => {
     assert.equal(floor.verified.lost, 0);
     assert.ok(floor.perSec > 0);
     assert.equal(run.toFloor, t.perSec / floor.perSec);
+    assert.equal(run.cpuToFloor, floor.cpuUsPerTask / t.cpuUsPerTask);
 
     // Latency: 100/s for 1 s after 1 s of warm-up.
     const l = run.sqlite.latency as Measurement & { claimMs: Quantiles; completeMs: Quantiles; publishMs: Quantiles };

@@ -15,10 +15,14 @@ PostgreSQL schema, dropped after). --subscribers agents (default 10) each hold -
                       writes, 100 tasks per transaction in each stage, pipelined as a busy bus's commits are; no
                       queues, routing, promises or records in memory. It runs in its own child process, before the
                       bus in odd runs and after it in even ones. ÷ floor: the bus's tasks/s ÷ the floor's, that run
+                      (the bar); cpu ÷ floor: the floor's CPU per task ÷ the bus's, which moves less than wall time
+                      when other processes share the cores
   latency             --rate tasks/s offered (default 500) for --duration s (default 5) after 1 s of warm-up, an
                       open loop (a late timer publishes what is due at once). Per task, from the publish() call:
                       publish (its promise resolved: recorded), publish→claim (the handler invoked: claimed, and
-                      the claim committed), publish→completion (complete() resolved: committed); p50, p99, max
+                      the claim committed), publish→completion (complete() resolved: committed); p50, p99, max.
+                      Beside them: each bus transaction (TaskStore.write) timed in the bus's process, and the event
+                      loop's delay (perf_hooks, sampled every 1 ms), to tell a slow commit from a stalled process
   broadcast           broadcasts to 10 subscribers (each makes one child task per subscriber), as fast as the bus
                       takes them (at most 500 unanswered), then at --rate ÷ 10 broadcasts/s: children/s, parents/s,
                       children and parents completed; claim and child completion from the parent's publish() call;
