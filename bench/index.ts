@@ -1,7 +1,7 @@
 // What `swiftlet bench` loads (lazily, when the command runs). Each scenario and helper role is imported only when it
 // runs, so that a helper process (the HTTP floor, the load generator) carries none of the others' code.
 import type { BenchModule, BenchOutcome } from '../src/cli/commands/bench.js';
-import { CHILD_ENV, CONCURRENCY_CHILD_ENV, PROBE_ENV, type ChildSpec } from './roles.js';
+import { BROKER_CHILD_ENV, CHILD_ENV, CONCURRENCY_CHILD_ENV, PROBE_ENV, type ChildSpec } from './roles.js';
 
 export type { TurnBenchOptions, TurnBenchResult } from './turn.js';
 export type { HttpBenchOptions, HttpBenchResult } from './http/scenario.js';
@@ -19,6 +19,11 @@ const bench: BenchModule = {
     const concurrency = env[CONCURRENCY_CHILD_ENV];
     if (concurrency !== undefined) {
       await (await import('./concurrency/child.js')).runConcurrencyChild(concurrency, stdout);
+      return true;
+    }
+    const broker = env[BROKER_CHILD_ENV];
+    if (broker !== undefined) {
+      await (await import('./broker/child.js')).runBrokerChild(broker, stdout);
       return true;
     }
     const raw = env[CHILD_ENV];
@@ -79,6 +84,10 @@ const bench: BenchModule = {
       case 'writes': {
         const { runWritesBench } = await import('./writes.js');
         return runWritesBench({ ...spec.options, ...progress });
+      }
+      case 'broker': {
+        const { runBrokerBench } = await import('./broker/scenario.js');
+        return runBrokerBench({ ...spec.options, ...progress });
       }
     }
   },

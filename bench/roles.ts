@@ -13,3 +13,6 @@ export type ChildSpec = { role: 'http-floor'; args: HttpFloorArgs } | { role: 'l
 
 /** Set for the helper processes of `concurrency` (bench/concurrency/child.ts reads its value). */
 export const CONCURRENCY_CHILD_ENV = 'SWIFTLET_BENCH_CONCURRENCY_CHILD';
+
+/** Set for the helper processes of `broker` (bench/broker/child.ts reads its value). */
+export const BROKER_CHILD_ENV = 'SWIFTLET_BENCH_BROKER_CHILD';

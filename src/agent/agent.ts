@@ -6,7 +6,7 @@ import {
   type TurnEndEvent,
   type TurnOutcome,
 } from '../core/index.js';
-import { emptyUsage } from '../core/index.js';
+import { LOCAL_TENANT, emptyUsage } from '../core/index.js';
 import type { Tool } from '../tools/index.js';
 import { buildContext } from './context.js';
 import { OutputMeter } from './output-cap.js';
@@ -60,6 +60,7 @@ async function runTurn(agent: CompiledAgent, input: TurnInput, emit: EmitEvent):
     messages,
     request: { ...(input.stream === false ? agent.wholeRequest : agent.request), messages },
     scope: {
+      tenant: input.tenant ?? LOCAL_TENANT,
       sessionId: input.sessionId,
       turnId: input.turnId,
       signal: input.signal,

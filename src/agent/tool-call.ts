@@ -13,6 +13,7 @@ export interface ToolCallResult {
 
 /** What every call of one turn shares. */
 export interface ToolCallScope {
+  tenant: string;
   sessionId: string;
   turnId: string;
   signal: AbortSignal;
@@ -130,6 +131,7 @@ async function attempt(tool: Tool, call: ToolCall, scope: ToolCallScope, started
  * the turn's interrupt (with the turn's reason) and when the call times out.
  */
 class CallContext implements ToolContext {
+  readonly tenant: string;
   readonly sessionId: string;
   readonly turnId: string;
   readonly callId: string;
@@ -140,11 +142,16 @@ class CallContext implements ToolContext {
   #reason: unknown;
 
   constructor(scope: ToolCallScope, callId: string) {
+    this.tenant = scope.tenant;
     this.sessionId = scope.sessionId;
     this.turnId = scope.turnId;
     this.callId = callId;
     this.state = scope.state;
     this.#turnSignal = scope.signal;
+  }
+
+  get turnSignal(): AbortSignal {
+    return this.#turnSignal;
   }
 
   get signal(): AbortSignal {

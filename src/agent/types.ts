@@ -29,6 +29,8 @@ export interface AgentDefinition {
 }
 
 export interface TurnInput {
+  /** The session's tenant (default `local`): tools act for it. */
+  tenant?: string;
   sessionId: string;
   turnId: string;
   input: string;

@@ -12,6 +12,8 @@ export interface Command {
   options: Record<string, OptionSpec>;
   /** Extra text printed by --help after the options. */
   details?: string;
+  /** The help of a subcommand (`tasks send --help`), from the positionals; undefined: the command's own. */
+  subcommandHelp?(positionals: readonly string[]): string | undefined;
   run(ctx: CommandContext): Promise<number>;
 }
 

@@ -15,6 +15,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ default:
   chat: { summary: 'interactive chat in the terminal', load: () => import('./commands/chat.js') },
   serve: { summary: 'run the HTTP server and its APIs', load: () => import('./commands/serve.js') },
   sessions: { summary: 'list, show, delete and prune sessions', load: () => import('./commands/sessions.js') },
+  tasks: { summary: 'send, follow, cancel and list tasks for agents', load: () => import('./commands/tasks.js') },
   config: { summary: 'check a config file or print its JSON Schema', load: () => import('./commands/config.js') },
   'mock-llm': {
     summary: 'serve the built-in mock LLM (OpenAI and Anthropic wire formats)',
@@ -71,7 +72,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const { values, positionals } = parseCommandArgs(cmd, rest);
     if (values.help) {
-      process.stdout.write(helpText(cmd));
+      process.stdout.write(cmd.subcommandHelp?.(positionals) ?? helpText(cmd));
       return EXIT.ok;
     }
     return await cmd.run({

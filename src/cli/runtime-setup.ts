@@ -20,5 +20,6 @@ export async function loadCliConfig(ctx: CommandContext, opts: { warn?: boolean 
 }
 
 export async function cliRuntime(ctx: CommandContext): Promise<Runtime> {
-  return createRuntime({ config: await loadCliConfig(ctx) });
+  // A one-off command beside a server must not take the server's tasks.
+  return createRuntime({ config: await loadCliConfig(ctx), consumeTasks: false });
 }

@@ -17,13 +17,14 @@ export function normalize(
   for (const [name, p] of Object.entries(input.providers)) providers[name] = provider(name, p, env);
   const agents: Record<string, AgentConfig> = {};
   for (const [name, a] of Object.entries(input.agents)) agents[name] = agent(name, a);
-  const { server, warnings: serverWarnings } = normalizeServer(input.server, env);
+  const { server, warnings: serverWarnings } = normalizeServer(input.server, env, baseDir);
   const config: SwiftletConfig = {
     providers,
     agents,
     storage: storage(input.storage, baseDir),
     limits: { ...input.limits },
     server,
+    bus: { ...input.bus },
     logging: { ...input.logging },
   };
   return { config, warnings: [...warnings(config), ...serverWarnings] };
@@ -60,11 +61,17 @@ function agent(name: string, a: ConfigInput['agents'][string]): AgentConfig {
     historyWindow: a.historyWindow,
     toolTimeoutMs: a.toolTimeoutMs,
     maxOutputBytes: a.maxOutputBytes,
+    skills: a.skills.map((k) => (typeof k === 'string' ? { name: k, description: '' } : { ...k })),
+    maxConcurrentTasks: a.maxConcurrentTasks,
   };
 }
 
 function tool(t: ConfigInput['agents'][string]['tools'][number]): ToolConfig {
   if (typeof t === 'string') return { name: t };
+  if (t.name === 'delegate') {
+    const { agents, ...rest } = t;
+    return { ...rest, ...(agents === undefined ? {} : { agents: [...agents] }) };
+  }
   if (t.name !== 'http_fetch')
     return { name: t.name, ...(t.timeoutMs === undefined ? {} : { timeoutMs: t.timeoutMs }) };
   return { ...t, allowHosts: t.allowHosts.map((h) => h.toLowerCase()) };

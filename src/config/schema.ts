@@ -12,7 +12,7 @@ export const OFFICIAL_BASE_URL = {
 export const API_KEY_ENV = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY' } as const;
 export const DEFAULT_SQLITE_PATH = '.swiftlet/swiftlet.db';
 export const BASIC_TOOLS = ['todo', 'current_time'] as const;
-export const TOOL_NAMES = [...BASIC_TOOLS, 'http_fetch'] as const;
+export const TOOL_NAMES = [...BASIC_TOOLS, 'http_fetch', 'delegate'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** Comma-separated API keys added to `server.apiKeys`, named `env-1`, `env-2`, … */
 export const API_KEYS_ENV = 'SWIFTLET_API_KEYS';
@@ -103,6 +103,8 @@ const basicToolName = z.enum(BASIC_TOOLS, {
       ? `expected a tool name or a mapping, got ${iss.input === null ? 'null' : typeof iss.input}`
       : iss.input === 'http_fetch'
         ? 'http_fetch needs allowHosts: write it as { name: http_fetch, allowHosts: [api.example.com] }'
+        : iss.input === 'delegate'
+          ? 'write delegate as a mapping: { name: delegate } (options: agents, maxDepth, maxTasksPerTurn, waitTimeoutMs)'
         : `unknown tool ${JSON.stringify(iss.input)}: expected one of ${TOOL_NAMES.join(', ')}`,
 });
 
@@ -116,6 +118,13 @@ const toolSchema = z.union([
       maxBytes: posInt().default(262_144),
       timeoutMs: posInt().default(10_000),
       allowHttp: z.boolean().default(false),
+    }),
+    z.strictObject({
+      name: z.literal('delegate'),
+      agents: z.array(name('agent')).optional(),
+      maxDepth: posInt().default(3),
+      maxTasksPerTurn: posInt().default(8),
+      waitTimeoutMs: posInt().default(120_000),
     }),
   ]),
 ]);
@@ -131,6 +140,10 @@ const agentSchema = z.strictObject({
   historyWindow: posInt().default(50),
   toolTimeoutMs: posInt().default(30_000),
   maxOutputBytes: posInt().default(1_048_576),
+  skills: z
+    .array(z.union([name('skill'), z.strictObject({ name: name('skill'), description: z.string().default('') })]))
+    .default([]),
+  maxConcurrentTasks: posInt().default(4),
 });
 
 const storageSchema = z
@@ -188,6 +201,19 @@ const apiKeySchema = z.strictObject({
   maxConcurrentTurns: posInt().optional(),
 });
 
+// The broker's gRPC server (docs/grpc.md): off unless the section is present.
+const grpcSchema = z.strictObject({
+  host: z.string().refine(isBindHost, 'expected a hostname or an IP address to bind to').default('127.0.0.1'),
+  port: z.int().min(0).max(65_535).default(50_051),
+  tls: z
+    .strictObject({
+      certFile: z.string().min(1),
+      keyFile: z.string().min(1),
+      caFile: z.string().min(1).optional(),
+    })
+    .optional(),
+});
+
 const serverSchema = z
   .strictObject({
     host: z.string().refine(isBindHost, 'expected a hostname or an IP address to bind to').default('127.0.0.1'),
@@ -216,6 +242,17 @@ const serverSchema = z
     wsMaxBufferedBytes: posInt().default(4_194_304),
     metrics: z.boolean().default(true),
     webPage: z.boolean().default(true),
+    grpc: grpcSchema.optional(),
+  })
+  .prefault({});
+
+const busSchema = z
+  .strictObject({
+    driver: z.enum(['local']).default('local'),
+    leaseMs: posInt().default(30_000),
+    maxAttempts: posInt().default(3),
+    maxQueued: posInt().default(10_000),
+    sweepMs: posInt().default(1000),
   })
   .prefault({});
 
@@ -230,6 +267,7 @@ export const configSchema = z
     storage: storageSchema,
     limits: limitsSchema,
     server: serverSchema,
+    bus: busSchema,
     logging: loggingSchema,
   })
   .meta({ title: 'Swiftlet configuration (swiftlet.yaml)' });

@@ -2,9 +2,10 @@
 // the rest of Swiftlet; keys from SWIFTLET_API_KEYS join the configured ones.
 import { createHash } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
+import { isAbsolute, resolve } from 'node:path';
 import type { RawIssue } from './interpolate.js';
 import { API_KEYS_ENV, REQUEST_DEADLINES, type ConfigInput } from './schema.js';
-import type { ApiKeyConfig, ServerConfig } from './types.js';
+import type { ApiKeyConfig, GrpcConfig, ServerConfig } from './types.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -58,6 +59,13 @@ export function checkServer(server: unknown, agents: unknown, env: Env): RawIssu
       message: `headersTimeoutMs (${headers}) must not exceed requestTimeoutMs (${request}): the headers are part of the request`,
     });
   }
+  const grpc = server.grpc;
+  if (isRecord(grpc) && typeof grpc.port === 'number' && grpc.port !== 0) {
+    const http = server.port ?? 8080;
+    if (grpc.port === http) {
+      issues.push({ path: ['server', 'grpc', 'port'], message: `the same port as server.port (${http})` });
+    }
+  }
   if (!Array.isArray(server.apiKeys)) return issues;
   const known = isRecord(agents) ? Object.keys(agents) : undefined;
   const names = new Map<string, number>();
@@ -110,7 +118,11 @@ function hashOf(keyHash: unknown): string | undefined {
     : undefined;
 }
 
-export function normalizeServer(s: ConfigInput['server'], env: Env): { server: ServerConfig; warnings: string[] } {
+export function normalizeServer(
+  s: ConfigInput['server'],
+  env: Env,
+  baseDir: string,
+): { server: ServerConfig; warnings: string[] } {
   const warnings: string[] = [];
   const short = (what: string, key: string) => {
     if (key.length < SHORT_KEY) {
@@ -137,16 +149,42 @@ export function normalizeServer(s: ConfigInput['server'], env: Env): { server: S
     return { name: `env-${i + 1}`, sha256: sha256Hex(key), tenant: `env-${i + 1}`, admin: false };
   });
   const apiKeys = [...configured, ...fromEnv];
-  if (apiKeys.length === 0 && !isLoopbackHost(s.host)) {
-    warnings.push(
-      `server.host ${s.host} is not a loopback address and no API keys are configured: swiftlet serve will refuse to start`,
-    );
+  for (const [what, host] of [
+    ['server.host', s.host],
+    ['server.grpc.host', s.grpc?.host],
+  ] as const) {
+    if (host !== undefined && apiKeys.length === 0 && !isLoopbackHost(host)) {
+      warnings.push(
+        `${what} ${host} is not a loopback address and no API keys are configured: swiftlet serve will refuse to start`,
+      );
+    }
   }
+  const { grpc, ...rest } = s;
   const server: ServerConfig = {
-    ...s,
+    ...rest,
     apiKeys,
     allowedOrigins: s.allowedOrigins.map((o) => o.toLowerCase()),
     allowedHosts: s.allowedHosts.map((h) => h.toLowerCase()),
+    ...(grpc === undefined ? {} : { grpc: grpcConfig(grpc, baseDir) }),
   };
   return { server, warnings };
+}
+
+/** The gRPC section with its TLS files made absolute, relative to the config file's directory. */
+function grpcConfig(g: NonNullable<ConfigInput['server']['grpc']>, baseDir: string): GrpcConfig {
+  const abs = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
+  const { tls } = g;
+  return {
+    host: g.host,
+    port: g.port,
+    ...(tls === undefined
+      ? {}
+      : {
+          tls: {
+            certFile: abs(tls.certFile),
+            keyFile: abs(tls.keyFile),
+            ...(tls.caFile === undefined ? {} : { caFile: abs(tls.caFile) }),
+          },
+        }),
+  };
 }

@@ -24,7 +24,7 @@ export interface ProviderConfig {
 }
 
 export type BasicToolName = 'todo' | 'current_time';
-export type ToolName = BasicToolName | 'http_fetch';
+export type ToolName = BasicToolName | 'http_fetch' | 'delegate';
 
 export interface BasicToolConfig {
   readonly name: BasicToolName;
@@ -42,7 +42,17 @@ export interface HttpFetchToolConfig {
   readonly allowHttp: boolean;
 }
 
-export type ToolConfig = BasicToolConfig | HttpFetchToolConfig;
+/** `delegate` and `task_status`: hand tasks to other agents through the bus. */
+export interface DelegateToolConfig {
+  readonly name: 'delegate';
+  /** Agents it may hand work to; absent: every other configured agent. */
+  readonly agents?: readonly string[];
+  readonly maxDepth: number;
+  readonly maxTasksPerTurn: number;
+  readonly waitTimeoutMs: number;
+}
+
+export type ToolConfig = BasicToolConfig | HttpFetchToolConfig | DelegateToolConfig;
 
 export interface AgentConfig {
   /** The key under `agents:`. */
@@ -66,6 +76,24 @@ export interface AgentConfig {
   readonly toolTimeoutMs: number;
   /** A turn whose model output (text and tool-call arguments, all steps) passes this many UTF-8 bytes fails. */
   readonly maxOutputBytes: number;
+  /** Skills it offers: tasks sent `{skill: name}` go to one agent having it. */
+  readonly skills: readonly SkillConfig[];
+  /** Tasks it runs at once (each a turn in its own session). */
+  readonly maxConcurrentTasks: number;
+}
+
+export interface SkillConfig {
+  readonly name: string;
+  readonly description: string;
+}
+
+/** The task bus: where tasks between agents are queued and how their claims behave. */
+export interface BusConfig {
+  readonly driver: 'local';
+  readonly leaseMs: number;
+  readonly maxAttempts: number;
+  readonly maxQueued: number;
+  readonly sweepMs: number;
 }
 
 export interface PruningConfig {
@@ -151,6 +179,22 @@ export interface ServerConfig {
   readonly wsMaxBufferedBytes: number;
   readonly metrics: boolean;
   readonly webPage: boolean;
+  /** The broker's gRPC server; absent: off. */
+  readonly grpc?: GrpcConfig;
+}
+
+/** The broker's gRPC server, for agents and publishers in other languages (docs/grpc.md). */
+export interface GrpcConfig {
+  readonly host: string;
+  /** 0: any free port. */
+  readonly port: number;
+  /** PEM files (absolute paths); absent: plain TCP. */
+  readonly tls?: {
+    readonly certFile: string;
+    readonly keyFile: string;
+    /** Clients must present a certificate signed by this CA. */
+    readonly caFile?: string;
+  };
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -165,6 +209,7 @@ export interface SwiftletConfig {
   readonly storage: StorageConfig;
   readonly limits: LimitsConfig;
   readonly server: ServerConfig;
+  readonly bus: BusConfig;
   readonly logging: LoggingConfig;
 }
 

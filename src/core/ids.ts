@@ -25,7 +25,7 @@ function randomPart(): string {
   return out;
 }
 
-export type IdPrefix = 'ses' | 'turn' | 'call' | 'inst';
+export type IdPrefix = 'ses' | 'turn' | 'call' | 'inst' | 'task';
 
 export function newId(prefix: IdPrefix, now: number = Date.now()): string {
   return `${prefix}_${encodeTime(now)}${randomPart()}`;
@@ -36,4 +36,34 @@ export const SESSION_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 export function isValidSessionId(id: string): boolean {
   return SESSION_ID_PATTERN.test(id);
+}
+
+let lastTime = 0;
+let lastRandom = '';
+
+/**
+ * Like newId, but strictly increasing within this process even within one millisecond (the random part of a repeat
+ * is the previous one plus one), so that ids order records as they were made: tasks list and queue in that order.
+ */
+export function monotonicId(prefix: IdPrefix, now: number = Date.now()): string {
+  if (now > lastTime) {
+    lastTime = now;
+    lastRandom = randomPart();
+  } else {
+    lastRandom = increment(lastRandom);
+  }
+  return `${prefix}_${encodeTime(lastTime)}${lastRandom}`;
+}
+
+function increment(s: string): string {
+  const chars = s.split('');
+  for (let i = chars.length - 1; i >= 0; i--) {
+    const d = ALPHABET.indexOf(chars[i]!);
+    if (d < 31) {
+      chars[i] = ALPHABET[d + 1]!;
+      return chars.join('');
+    }
+    chars[i] = ALPHABET[0]!;
+  }
+  return chars.join('');
 }

@@ -3,3 +3,4 @@ export * from './types.js';
 export * from './ids.js';
 export * from './diagnostics.js';
 export * from './tenant.js';
+export * from './tasks.js';

@@ -59,13 +59,18 @@ const MISSING = 'missing API key: send Authorization: Bearer <key>';
 export type KeyAuthenticate = Authenticate & {
   /** Takes a token from the caller's key's bucket; the RATE_LIMITED error (with its retry delay) when it is empty. */
   charge(caller: Caller): SwiftletError | undefined;
+  /** The same check on an `Authorization` value that arrived some other way (gRPC metadata). */
+  bearer(header: string | undefined): Caller | SwiftletError;
 };
 
 /**
  * Bearer-key authentication, then the key's rate limit. Every request is compared with every key, whatever matches,
  * so the time taken says nothing about which key (or how much of one) was right.
  */
-export function createAuthenticate(options: ServerOptions, now: Clock = () => performance.now()): KeyAuthenticate {
+export function createAuthenticate(
+  options: Pick<ServerOptions, 'apiKeys'>,
+  now: Clock = () => performance.now(),
+): KeyAuthenticate {
   const keys = options.apiKeys.map((k, i) => ({
     key: k,
     // A hash of another length would make timingSafeEqual throw on every request.
@@ -88,9 +93,8 @@ export function createAuthenticate(options: ServerOptions, now: Clock = () => pe
     const k = caller.key && byKey.get(caller.key);
     return k ? limit(k) : undefined;
   };
-  if (keys.length === 0) return Object.assign(() => LOCAL_CALLER, { charge });
-  const authenticate: Authenticate = (req) => {
-    const header = req.headers.authorization;
+  if (keys.length === 0) return Object.assign(() => LOCAL_CALLER, { charge, bearer: () => LOCAL_CALLER });
+  const bearer = (header: string | undefined): Caller | SwiftletError => {
     const m = typeof header === 'string' ? /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header) : null;
     if (!m) return new SwiftletError('SWIFTLET_ERR_UNAUTHORIZED', MISSING);
     const digest = createHash('sha256').update(m[1]!).digest();
@@ -99,7 +103,8 @@ export function createAuthenticate(options: ServerOptions, now: Clock = () => pe
     if (!found) return new SwiftletError('SWIFTLET_ERR_UNAUTHORIZED', 'unknown API key');
     return limit(found) ?? found.caller;
   };
-  return Object.assign(authenticate, { charge });
+  const authenticate: Authenticate = (req) => bearer(req.headers.authorization);
+  return Object.assign(authenticate, { charge, bearer });
 }
 
 function validHash(k: ApiKeyOptions, i: number): Buffer {
@@ -127,18 +132,18 @@ export interface Admission {
 // A turn's length is unknown at admission; a client told to come back in a second finds a slot as turns end.
 const OVERLOADED_RETRY_MS = 1000;
 
+/** Throws FORBIDDEN when the caller's key has an agent list without `agent`. */
+export function checkAgent(caller: Caller, agent: string, field = 'agent'): void {
+  const allowed = caller.key?.agents;
+  if (allowed && !allowed.includes(agent)) {
+    throw new SwiftletError('SWIFTLET_ERR_FORBIDDEN', `this API key may not use agent "${agent}"`, { field });
+  }
+}
+
 /** Agent allow lists and concurrent-turn limits, global and per key. */
 export function createAdmission(options: ServerOptions): Admission {
   let active = 0;
   const perKey = new Map<string, number>();
-  const checkAgent = (caller: Caller, agent: string): void => {
-    const allowed = caller.key?.agents;
-    if (allowed && !allowed.includes(agent)) {
-      throw new SwiftletError('SWIFTLET_ERR_FORBIDDEN', `this API key may not use agent "${agent}"`, {
-        field: 'agent',
-      });
-    }
-  };
   return {
     checkAgent,
     admit(caller, agent) {

@@ -2,7 +2,8 @@ import { SwiftletError } from '../core/index.js';
 import type { AgentConfig, ProviderConfig, SwiftletConfig, ToolConfig } from '../config/index.js';
 import { createAgent, type Agent } from '../agent/index.js';
 import { createModelClient, startMockLlm, type MockLlm, type ModelClient } from '../model/index.js';
-import { createBuiltinTool, type BuiltinToolSpec, type Tool } from '../tools/index.js';
+import type { TaskBus } from '../bus/index.js';
+import { createBuiltinTool, createDelegateTools, type BuiltinToolSpec, type Tool } from '../tools/index.js';
 
 export interface BuiltAgents {
   agents: Map<string, Agent>;
@@ -12,9 +13,15 @@ export interface BuiltAgents {
 }
 
 /** Builds one model client per provider that an agent uses, and every agent, once. */
+/** The bus, set once the runtime has made it: the delegate tools are built before it. */
+export interface BusRef {
+  bus?: TaskBus;
+}
+
 export async function buildAgents(
   config: SwiftletConfig,
   extraTools: Readonly<Record<string, readonly Tool[]>>,
+  busRef: BusRef = {},
 ): Promise<BuiltAgents> {
   const used = new Set(Object.values(config.agents).map((a) => providerOf(a.model)));
   const clients = new Map<string, ModelClient>();
@@ -32,8 +39,25 @@ export async function buildAgents(
     }
     const agents = new Map<string, Agent>();
     const configs = new Map<string, AgentConfig>();
+    const skills = new Map(Object.values(config.agents).map((a) => [a.name, a.skills.map((s) => s.name)]));
+    const bus = (): TaskBus => {
+      if (!busRef.bus) throw new SwiftletError('SWIFTLET_ERR_INTERNAL', 'the task bus is not running');
+      return busRef.bus;
+    };
     for (const [name, a] of Object.entries(config.agents)) {
-      const tools: Tool[] = a.tools.map((spec) => createBuiltinTool(toolSpec(spec)));
+      const tools: Tool[] = a.tools.flatMap((spec) =>
+        spec.name === 'delegate'
+          ? createDelegateTools({
+              agent: name,
+              bus,
+              agents: skills,
+              ...(spec.agents === undefined ? {} : { allowAgents: spec.agents }),
+              maxDepth: spec.maxDepth,
+              maxTasksPerTurn: spec.maxTasksPerTurn,
+              waitTimeoutMs: spec.waitTimeoutMs,
+            })
+          : [createBuiltinTool(toolSpec(spec))],
+      );
       tools.push(...(extraTools[name] ?? []));
       agents.set(
         name,
@@ -72,6 +96,6 @@ function modelOf(model: string): string {
 }
 
 /** Config is deep-frozen (readonly); tool specs take plain copies. */
-function toolSpec(t: ToolConfig): BuiltinToolSpec {
+function toolSpec(t: Exclude<ToolConfig, { name: 'delegate' }>): BuiltinToolSpec {
   return t.name === 'http_fetch' ? { ...t, allowHosts: [...t.allowHosts] } : { ...t };
 }

@@ -2,10 +2,12 @@ import type { LoadedConfig, SwiftletConfig } from '../config/index.js';
 import { loadConfig } from '../config/index.js';
 import { GroupCommitWriter, openStore, type SessionStore } from '../store/index.js';
 import type { Tool } from '../tools/index.js';
-import { buildAgents } from './build.js';
+import { LocalBus } from '../bus/index.js';
+import { buildAgents, type BusRef } from './build.js';
 import { Runtime } from './runtime.js';
 
 export { Runtime, type RunRequest, type TurnRun, type AgentInfo } from './runtime.js';
+export { taskPrompt } from './task-agents.js';
 export { recoverOpenTurns, closingEntries, RECOVERY_MESSAGE } from './recovery.js';
 
 export interface RuntimeOptions {
@@ -15,6 +17,12 @@ export interface RuntimeOptions {
   configPath?: string;
   /** Use this store instead of the one the config names (the runtime will not close it). */
   store?: SessionStore;
+  /**
+   * Whether the configured agents take tasks from the bus (default true). The CLI's one-off commands (`run`, `chat`)
+   * pass false: a short-lived process beside a server must not claim the server's tasks. Such a runtime can still
+   * publish tasks (the delegate tool), which the server runs.
+   */
+  consumeTasks?: boolean;
   /** Extra tools per agent name (library users' `defineTool` tools). */
   tools?: Readonly<Record<string, readonly Tool[]>>;
 }
@@ -25,7 +33,8 @@ export interface RuntimeOptions {
  */
 export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
   const config = await resolveConfig(options);
-  const built = await buildAgents(config, options.tools ?? {});
+  const busRef: BusRef = {};
+  const built = await buildAgents(config, options.tools ?? {}, busRef);
   let store = options.store;
   try {
     if (!store) {
@@ -46,7 +55,25 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     const writer = new GroupCommitWriter(store, {
       flushIntervalMs: config.storage.flushIntervalMs,
     });
-    const runtime = new Runtime({ config, store, writer, ...built, ownsStore: options.store === undefined });
+    const b = config.bus;
+    const bus = new LocalBus({
+      store: store.tasks,
+      instanceId: store.instanceId,
+      leaseMs: b.leaseMs,
+      maxAttempts: b.maxAttempts,
+      maxQueued: b.maxQueued,
+      sweepMs: b.sweepMs,
+    });
+    busRef.bus = bus;
+    const runtime = new Runtime({
+      config,
+      store,
+      writer,
+      bus,
+      ...built,
+      ownsStore: options.store === undefined,
+      consumeTasks: options.consumeTasks ?? true,
+    });
     await runtime.start();
     return runtime;
   } catch (err) {

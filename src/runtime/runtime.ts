@@ -26,7 +26,9 @@ import {
   type SessionPage,
   type SessionStore,
 } from '../store/index.js';
+import type { LocalBus, TaskBus } from '../bus/index.js';
 import { TurnEvents } from './event-queue.js';
+import { serveTasks, type TaskAgents } from './task-agents.js';
 import { TurnScheduler } from './scheduler.js';
 import { NO_METADATA, SessionCache, newRecordBytes, recordFrom, type SessionRecord } from './session-cache.js';
 import { executeTurn } from './turn.js';
@@ -84,20 +86,27 @@ export interface RuntimeParts {
   config: SwiftletConfig;
   store: SessionStore;
   writer: GroupCommitWriter;
+  bus: LocalBus;
   agents: Map<string, Agent>;
   clients: ModelClient[];
   mock: MockLlm | undefined;
   ownsStore: boolean;
+  consumeTasks: boolean;
 }
 
 export class Runtime {
   readonly config: SwiftletConfig;
   readonly store: SessionStore;
+  /** Tasks between agents and clients; every configured agent consumes those sent to it or its skills. */
+  readonly bus: TaskBus;
+  #localBus: LocalBus;
+  #taskAgents: TaskAgents | undefined;
   #writer: GroupCommitWriter;
   #agents: Map<string, Agent>;
   #clients: ModelClient[];
   #mock: MockLlm | undefined;
   #ownsStore: boolean;
+  #consumeTasks: boolean;
   #cache: SessionCache;
   #scheduler: TurnScheduler;
   #running = new Map<string, AbortController>();
@@ -111,10 +120,12 @@ export class Runtime {
     this.config = parts.config;
     this.store = parts.store;
     this.#writer = parts.writer;
+    this.bus = this.#localBus = parts.bus;
     this.#agents = parts.agents;
     this.#clients = parts.clients;
     this.#mock = parts.mock;
     this.#ownsStore = parts.ownsStore;
+    this.#consumeTasks = parts.consumeTasks;
     this.#cache = new SessionCache(parts.config.storage.hotCacheMb * 1024 * 1024);
     this.#scheduler = new TurnScheduler({
       maxQueuedPerSession: parts.config.limits.maxQueuedTurnsPerSession,
@@ -137,6 +148,11 @@ export class Runtime {
         .catch(() => undefined);
     }, BEAT_INTERVAL_MS);
     this.#beatTimer.unref();
+    if (this.#consumeTasks) {
+      await this.#localBus.start();
+      const agents = Object.values(this.config.agents);
+      this.#taskAgents = serveTasks(this.bus, agents, (req) => this.run(req), this.config.bus.leaseMs);
+    }
     const p = this.config.storage.pruning;
     if (p.maxMessages !== undefined || p.ttlDays !== undefined) {
       this.#pruneTimer = setInterval(() => {
@@ -523,6 +539,7 @@ export class Runtime {
     this.#closing = true;
     if (this.#pruneTimer) clearInterval(this.#pruneTimer);
     if (this.#beatTimer) clearInterval(this.#beatTimer);
+    this.#taskAgents?.stop();
     const drainMs = opts.drainMs ?? 0;
     if (this.#inflight.size > 0 && drainMs > 0) {
       let timer: NodeJS.Timeout | undefined;
@@ -535,6 +552,8 @@ export class Runtime {
     for (const c of this.#running.values())
       c.abort(new SwiftletError('SWIFTLET_ERR_SHUTTING_DOWN', 'the server is shutting down'));
     await Promise.allSettled([...this.#inflight]);
+    await this.#taskAgents?.close();
+    await this.bus.close();
     await this.#writer.close();
     if (this.#ownsStore) await this.store.close();
     await Promise.allSettled(this.#clients.map((c) => c.close()));

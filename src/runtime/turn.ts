@@ -131,7 +131,7 @@ export async function executeTurn(
   try {
     // Nobody watches the events as they happen: whole answers cost the provider and us less than streams.
     const stream = !events.resultOnly;
-    const input = { sessionId, turnId, input: spec.input, history, signal: spec.signal, state, record, stream };
+    const input = { tenant, sessionId, turnId, input: spec.input, history, signal: spec.signal, state, record, stream };
     end = await spec.agent.run(input, (event) => events.push(event));
   } catch (err) {
     // The agent reports failures as a terminal event; reaching here is a bug, still closed as a failed turn.

@@ -4,6 +4,7 @@ import { SqliteStore, type SqliteStoreOptions } from './sqlite/store.js';
 import type { SessionStore } from './types.js';
 
 export type * from './types.js';
+export type * from './tasks.js';
 export { MemoryStore } from './memory.js';
 export { sessionTitle } from './plan.js';
 export { BEAT_INTERVAL_MS, STALE_AFTER_MS } from './instances.js';

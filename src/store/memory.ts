@@ -7,6 +7,7 @@ import {
   type SessionKey,
   type TenantScope,
 } from '../core/index.js';
+import { MemoryTaskStore } from './memory-tasks.js';
 import { closedError, conflictError, notFoundError } from './errors.js';
 import { afterCursor, compareListed, decodeCursor, encodeCursor, listLimit } from './cursor.js';
 import { checkTenant, isMessage, planAppend, planPrune, type SessionWrite, type TurnSummary } from './plan.js';
@@ -39,6 +40,7 @@ export class MemoryStore implements SessionStore {
   readonly kind = 'memory';
   /** One process holds a memory store: it owns every open turn, and is the only live instance. */
   readonly instanceId = newId('inst');
+  readonly tasks = new MemoryTaskStore();
   #sessions = new Map<string, Session>();
   #open = false;
 

@@ -1,3 +1,4 @@
+import type { TaskStore } from './tasks.js';
 import type { Entry, JSONValue, SessionInfo, SessionKey, TenantScope } from '../core/index.js';
 
 export interface AppendBatch {
@@ -99,6 +100,8 @@ export interface SessionStore {
    * runs. The records of the others are removed. Recovery closes only the open turns of processes not in this set.
    */
   liveInstances(staleAfterMs: number): Promise<Set<string>>;
+  /** The task records, in the same database (open after `init`). */
+  readonly tasks: TaskStore;
   /** True when the database answers (for readiness checks). */
   ping(): Promise<boolean>;
   close(): Promise<void>;

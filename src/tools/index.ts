@@ -5,3 +5,4 @@ export { createTodoTool, readTodos, TODO_STATE_KEY } from './todo.js';
 export { createCurrentTimeTool, currentTime, type CurrentTime } from './current-time.js';
 export { createHttpFetchTool, type HttpFetchOptions, type HttpFetchResult } from './http-fetch.js';
 export { HostAllowlist } from './host-allowlist.js';
+export { createDelegateTools, type DelegateOptions } from './delegate.js';

@@ -8,11 +8,15 @@ export interface SessionState {
 }
 
 export interface ToolContext {
+  /** The tenant of the session the call runs in: whatever the tool reads or writes belongs to it. */
+  tenant: string;
   sessionId: string;
   turnId: string;
   callId: string;
   /** Aborted on interrupt or when the tool's timeout expires. */
   signal: AbortSignal;
+  /** The turn's own signal: aborted when the turn is interrupted, even after this call ended. */
+  turnSignal: AbortSignal;
   state: SessionState;
 }
 

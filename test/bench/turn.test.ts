@@ -104,8 +104,8 @@ describe('swiftlet bench turn', () => {
 
   test('an unknown or future scenario is one line on stderr and exit code 2', async () => {
     for (const [name, text] of [
-      ['nope', /scenario "nope" is unknown; available: turn, http, concurrency, sessions, startup, writes/],
-      ['broker', /scenario "broker" is not available yet/],
+      ['nope', /scenario "nope" is unknown; available: turn, http, concurrency, sessions, startup, writes, broker/],
+      ['worker', /scenario "worker" is not available yet/],
     ] as const) {
       const r = await cli(['bench', name]);
       assert.equal(r.code, 2);

@@ -94,6 +94,8 @@ describe('parseConfig', () => {
           historyWindow: 50,
           toolTimeoutMs: 30000,
           maxOutputBytes: 1048576,
+          skills: [],
+          maxConcurrentTasks: 4,
         },
       },
       storage: {
@@ -129,6 +131,7 @@ describe('parseConfig', () => {
         metrics: true,
         webPage: true,
       },
+      bus: { driver: 'local', leaseMs: 30000, maxAttempts: 3, maxQueued: 10000, sweepMs: 1000 },
       logging: { level: 'info' },
     });
   });

@@ -127,6 +127,37 @@ describe('server and logging', () => {
     assert.deepEqual(server.allowedHosts, ['agents.lan', '*.example.com']);
   });
 
+  test('server.grpc: off when absent; host and port defaults; TLS files relative to the config file', () => {
+    assert.equal(parseConfig(HEAD, { env: {} }).config.server.grpc, undefined);
+    assert.deepEqual(parseConfig(HEAD + 'server: { grpc: {} }\n', { env: {} }).config.server.grpc, {
+      host: '127.0.0.1',
+      port: 50051,
+    });
+    const source = '/srv/swiftlet/swiftlet.yaml';
+    const yaml = HEAD + 'server:\n  grpc: { port: 0, tls: { certFile: tls/cert.pem, keyFile: /etc/key.pem } }\n';
+    assert.deepEqual(parseConfig(yaml, { env: {}, source }).config.server.grpc, {
+      host: '127.0.0.1',
+      port: 0,
+      tls: { certFile: '/srv/swiftlet/tls/cert.pem', keyFile: '/etc/key.pem' },
+    });
+    const issues = (yaml: string) => {
+      try {
+        parseConfig(HEAD + yaml, { env: {} });
+      } catch (err) {
+        return (err as { issues: { path: string; message: string }[] }).issues;
+      }
+      assert.fail(`accepted: ${yaml}`);
+    };
+    assert.deepEqual(issues('server: { grpc: { port: 8080 } }\n')[0], {
+      path: 'server.grpc.port',
+      message: 'the same port as server.port (8080)',
+    });
+    assert.equal(issues('server: { grpc: { tls: { certFile: c.pem } } }\n')[0]!.path, 'server.grpc.tls.keyFile');
+    assert.equal(issues('server: { grpc: { hots: x } }\n')[0]!.path, 'server.grpc.hots');
+    const open = parseConfig(HEAD + 'server: { grpc: { host: 0.0.0.0 } }\n', { env: {} });
+    assert.ok(open.warnings.some((w) => /server\.grpc\.host 0\.0\.0\.0 is not a loopback address/.test(w)));
+  });
+
   test('examples/swiftlet.yaml sets every server and logging key', () => {
     const { config } = parseConfig(readFileSync(EXAMPLE, 'utf8'), { env: {}, source: EXAMPLE });
     assert.deepEqual(config.server.apiKeys, [

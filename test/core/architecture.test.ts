@@ -12,17 +12,22 @@ const ALLOWED: Record<string, string[]> = {
   core: [],
   config: ['core'],
   store: ['core'],
+  bus: ['core', 'store'],
   model: ['core'],
-  tools: ['core'],
+  tools: ['core', 'bus'],
   agent: ['core', 'model', 'tools'],
-  runtime: ['core', 'config', 'agent', 'model', 'tools', 'store'],
-  gateway: ['core', 'runtime'],
+  runtime: ['core', 'config', 'agent', 'model', 'tools', 'store', 'bus'],
+  // The gRPC broker serves the task bus as it is, beside the runtime's HTTP APIs.
+  gateway: ['core', 'runtime', 'bus'],
   obs: ['core'],
-  cli: ['core', 'config', 'runtime', 'store', 'model', 'tools', 'agent', 'gateway', 'obs'],
+  cli: ['core', 'config', 'runtime', 'store', 'bus', 'model', 'tools', 'agent', 'gateway', 'obs'],
 };
 
-/** Secondary public entries: the mock LLM can be loaded without the provider adapters (lighter CLI start-up). */
-const SUB_ENTRIES = new Set(['model/mock/index.ts']);
+/**
+ * Secondary public entries: the mock LLM can be loaded without the provider adapters (lighter CLI start-up); the
+ * gRPC broker is imported by `serve` only when configured, so it is not in the gateway's index.
+ */
+const SUB_ENTRIES = new Set(['model/mock/index.ts', 'gateway/grpc/index.ts']);
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {

@@ -219,8 +219,8 @@ test('openapi.json describes every native route, without authentication', async 
     components: { schemas: Record<string, { properties: Record<string, unknown> }> };
   };
   assert.equal(doc.openapi, '3.1.0');
-  const native = gateway.app.routes.filter((r) => /^\/(v1\/(sessions|agents)|openapi\.json)/.test(r.path));
-  assert.ok(native.length >= 11);
+  const native = gateway.app.routes.filter((r) => /^\/(v1\/(sessions|agents|tasks)|openapi\.json)/.test(r.path));
+  assert.ok(native.length >= 16);
   for (const r of native) {
     const path = r.path.replace(/:(\w+)/g, '{$1}');
     assert.ok(doc.paths[path]?.[r.method.toLowerCase()], `${r.method} ${path} is described`);

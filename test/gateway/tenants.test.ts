@@ -40,6 +40,8 @@ interface Fixtures {
   session: () => Promise<{ id: string; turnId: string }>;
   /** A response of tenant acme, the latest of its conversation. */
   response: () => Promise<string>;
+  /** A task of tenant acme. */
+  task: () => Promise<string>;
 }
 
 /** Statuses: a caller of the owning tenant, an outsider (another tenant, the admin without ?tenant), no key. */
@@ -55,6 +57,7 @@ const anyKey = (ok: number): Record<Caller, number> => own(ok, ok);
 const open = (ok: number): Record<Caller, number> => ({ ...anyKey(ok), none: ok, wrong: ok });
 
 const turnBody = { input: 'hello' };
+const taskBody = { target: { agent: 'assistant' }, input: { text: 'hello' } };
 const chatBody = { model: 'assistant', messages: [{ role: 'user', content: 'hi' }] };
 
 const ROWS: Record<string, Row> = {
@@ -103,6 +106,20 @@ const ROWS: Record<string, Row> = {
         headers: { 'last-event-id': '0.0' },
       };
     },
+    expect: own(200),
+  },
+  'POST /v1/tasks': { build: () => ({ method: 'POST', path: '/v1/tasks', body: taskBody }), expect: anyKey(201) },
+  'GET /v1/tasks': { build: () => ({ method: 'GET', path: '/v1/tasks' }), expect: anyKey(200) },
+  'GET /v1/tasks/:id': {
+    build: async (f) => ({ method: 'GET', path: `/v1/tasks/${await f.task()}` }),
+    expect: own(200),
+  },
+  'GET /v1/tasks/:id/events': {
+    build: async (f) => ({ method: 'GET', path: `/v1/tasks/${await f.task()}/events` }),
+    expect: own(200),
+  },
+  'POST /v1/tasks/:id/cancel': {
+    build: async (f) => ({ method: 'POST', path: `/v1/tasks/${await f.task()}/cancel`, body: {} }),
     expect: own(200),
   },
   // A client-chosen session id is per tenant: another tenant's caller gets a session of its own (checked below).
@@ -159,6 +176,11 @@ async function startTenants(t: Parameters<typeof startTestGateway>[0]) {
         body: { model: 'assistant', input: 'hi' },
       });
       assert.equal(r.status, 200);
+      return r.body.id;
+    },
+    task: async () => {
+      const r = await call(tg.url, 'POST', '/v1/tasks', { key: KEYS.owner, body: taskBody });
+      assert.equal(r.status, 201);
       return r.body.id;
     },
   };

@@ -14,7 +14,10 @@ export interface TestConfigOptions {
   mockUrl: string;
   storage?: string;
   agentExtra?: string;
+  /** More keys of agent `assistant`, one per line, indented by four spaces (`    skills: [search]`). */
+  assistant?: string;
   limits?: string;
+  bus?: string;
   timeouts?: string;
   retries?: string;
   tools?: string;
@@ -35,9 +38,11 @@ agents:
     model: mock/mock-model
     instructions: You are a test agent.
     tools: ${o.tools ?? '[todo, current_time]'}
+${o.assistant ?? ''}
 ${o.agentExtra ?? ''}
 storage: ${o.storage ?? '{ driver: memory }'}
 ${o.limits ? `limits: ${o.limits}` : ''}
+${o.bus ? `bus: ${o.bus}` : ''}
 `;
   return parseConfig(yaml, { env: {} }).config;
 }
@@ -48,12 +53,13 @@ export const PATIENT_TIMEOUTS = '{ connectMs: 5000, firstTokenMs: 300000, idleMs
 /**
  * Writes `dir/swiftlet.yaml` for a child process (`swiftlet serve`, `run`, …) or `createRuntime({ configPath })`: one
  * agent `assistant` on provider `llm`, the mock at `mockUrl` over the OpenAI API, no retries, log level warn.
- * Returns its path.
+ * `agents` is more YAML under `agents:` (four spaces in: more keys of `assistant`), `bus` the bus section. Returns
+ * its path.
  */
 export function writeMockConfig(
   dir: string,
   mockUrl: string,
-  o: { storage: string; provider?: string; server?: string },
+  o: { storage: string; provider?: string; server?: string; agents?: string; bus?: string },
 ): string {
   const path = join(dir, 'swiftlet.yaml');
   writeFileSync(
@@ -69,8 +75,10 @@ ${o.provider ?? ''}
 agents:
   assistant:
     model: llm/mock-model
+${o.agents ?? ''}
 storage: ${o.storage}
 ${o.server === undefined ? '' : `server: ${o.server}`}
+${o.bus === undefined ? '' : `bus: ${o.bus}`}
 logging: { level: warn }
 `,
   );

@@ -5,6 +5,7 @@ import { PostgresStore } from '../../src/store/index.js';
 import { MIGRATIONS } from '../../src/store/postgres/migrations.js';
 import { requirePostgres } from '../helpers/services.js';
 import { Log, storeContract, uid } from './contract.js';
+import { taskStoreContract } from './task-contract.js';
 
 // One schema for this run, dropped at the end.
 const schema = `swiftlet_test_${uid('s').slice(2)}`;
@@ -34,6 +35,7 @@ async function sql(text: string): Promise<void> {
 after(() => sql(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
 
 storeContract('postgres', (t) => make(t));
+taskStoreContract('postgres', (t) => make(t));
 
 describe('PostgresStore', () => {
   it('migrates once when instances start together, and records the version', async (t) => {

@@ -10,6 +10,7 @@ import { GroupCommitWriter, SqliteStore, openStore } from '../../src/store/index
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { encodeEntry } from '../../src/store/plan.js';
 import { Log, storeContract, uid } from './contract.js';
+import { taskStoreContract } from './task-contract.js';
 
 const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
 const dir = mkdtempSync(join(tmpdir(), 'swiftlet-sqlite-'));
@@ -17,6 +18,12 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 // A fresh database per case, in a directory that does not exist yet (the store creates it).
 storeContract('sqlite', async () => {
+  const store = new SqliteStore({ path: join(dir, uid('case'), 'sessions.db') });
+  await store.init();
+  return store;
+});
+
+taskStoreContract('sqlite', async () => {
   const store = new SqliteStore({ path: join(dir, uid('case'), 'sessions.db') });
   await store.init();
   return store;

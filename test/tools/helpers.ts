@@ -17,10 +17,12 @@ export function memoryState(): SessionState & { writes: { key: string; value: JS
 
 export function toolContext(overrides: Partial<ToolContext> = {}): ToolContext {
   return {
+    tenant: 'local',
     sessionId: 'ses_test',
     turnId: 'turn_test',
     callId: 'call_test',
     signal: new AbortController().signal,
+    turnSignal: new AbortController().signal,
     state: memoryState(),
     ...overrides,
   };

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SwiftletError } from '../../core/index.js';
 import { EXIT, intOpt, stringOpt, type Command, type CommandContext } from '../command.js';
+import { BROKER_HELP } from './bench-help/broker.js';
 import { CONCURRENCY_HELP } from './bench-help/concurrency.js';
 import { HTTP_HELP } from './bench-help/http.js';
 import { OUTPUT_HELP } from './bench-help/output.js';
@@ -11,8 +12,8 @@ import { TURN_HELP } from './bench-help/turn.js';
 import { WRITES_HELP } from './bench-help/writes.js';
 
 /** Scenarios named by DESIGN.md that `swiftlet bench` does not run yet (their issues add them). */
-const COMING = ['memory', 'broker', 'worker'];
-const SCENARIOS = ['turn', 'http', 'concurrency', 'sessions', 'startup', 'writes'] as const;
+const COMING = ['memory', 'worker'];
+const SCENARIOS = ['turn', 'http', 'concurrency', 'sessions', 'startup', 'writes', 'broker'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 /** The shape of bench/index.ts, which lives outside src/ (it is not part of the library or its published types). */
@@ -31,7 +32,8 @@ export type ScenarioOptions =
   | { scenario: 'concurrency'; options: ConcurrencyOptions }
   | { scenario: 'sessions'; options: SessionsOptions }
   | { scenario: 'startup'; options: StartupOptions }
-  | { scenario: 'writes'; options: WritesOptions };
+  | { scenario: 'writes'; options: WritesOptions }
+  | { scenario: 'broker'; options: BrokerOptions };
 
 /** Set by --memory-profile: V8 sampling heap profiles of the benchmark's Swiftlet processes go here. */
 interface Profiles {
@@ -102,6 +104,25 @@ export interface WritesOptions {
   durability: 'durable' | 'relaxed' | 'both';
 }
 
+export interface BrokerOptions {
+  /** Throughput measurements: measured tasks (broadcasts: child tasks). */
+  tasks: number;
+  /** Latency and slow-consumer measurements: measured seconds at --rate. */
+  durationSeconds: number;
+  /** Offered tasks per second of the latency and slow-consumer measurements. */
+  rate: number;
+  subscribers: number;
+  /** Tasks each subscriber holds at once. */
+  concurrency: number;
+  runs: number;
+  store: 'both' | 'sqlite' | 'postgres';
+  postgresUrl: string;
+  cpuProfDir?: string;
+}
+
+/** PostgreSQL for `broker` unless --postgres-url names another. */
+const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
 export interface BenchOutcome {
   json: unknown;
   table: string;
@@ -135,6 +156,7 @@ const ACCEPTS: Record<Scenario, readonly string[]> = {
   sessions: ['sessions', 'messages', 'touch-percent', 'touch-turns', 'idle-seconds', 'store', 'memory-profile'],
   startup: ['runs', 'idle-seconds', 'memory-profile'],
   writes: ['users', 'turns', 'store', 'durability'],
+  broker: ['tasks', 'duration', 'rate', 'subscribers', 'concurrency', 'runs', 'store', 'postgres-url', 'cpu-prof'],
 };
 
 async function loadBench(): Promise<BenchModule> {
@@ -156,6 +178,8 @@ const DETAILS = [
   sessions      many stored idle sessions: server memory, database size, hot-cache hit rate when some come back
   startup       time to ready, idle memory, --version time, size of the production dependencies
   writes        store transactions per turn under rapid turns, durable and relaxed
+  broker        tasks delivered and completed per second through the task bus, latency, broadcast, a slow
+                consumer; durable SQLite and PostgreSQL, against a floor of bare prepared statements
   ${COMING.join(', ')}: not yet
 
 Common options: --users, --duration, --rate, --llm-latency, --store, --durability, --target and --memory-profile
@@ -169,6 +193,7 @@ processes the scenario starts into swiftlet-bench-profiles/<scenario>-<time>/ an
   SESSIONS_HELP,
   STARTUP_HELP,
   WRITES_HELP,
+  BROKER_HELP,
   OUTPUT_HELP,
 ].join('\n');
 
@@ -184,8 +209,22 @@ const command: Command = {
         'at once (default 50); turn, http: the same as --sessions',
       valueName: 'n[,n…]',
     },
-    duration: n('concurrency: measured seconds per level (default 20); http: the same as --step-seconds'),
-    rate: n('http: offered requests per second of the first ladder step and the increase per step'),
+    duration: n(
+      'concurrency: measured seconds per level (default 20); http: the same as --step-seconds; broker: measured ' +
+        'seconds of the latency and slow-consumer measurements (default 5)',
+    ),
+    rate: n(
+      'http: offered requests per second of the first ladder step and the increase per step; broker: offered ' +
+        'tasks per second of the latency and slow-consumer measurements (default 500)',
+    ),
+    tasks: n('broker: measured tasks of each throughput measurement (default 20000)'),
+    subscribers: n('broker: subscribers (agents) of the direct and slow-consumer measurements (default 10)'),
+    concurrency: n('broker: tasks each subscriber holds at once (default 4, as agents.<name>.maxConcurrentTasks)'),
+    'postgres-url': {
+      type: 'string',
+      description: `broker: PostgreSQL to measure on, in a fresh schema dropped afterwards (default ${DEFAULT_POSTGRES_URL})`,
+      valueName: 'url',
+    },
     target: {
       type: 'string',
       description: 'concurrency, http: measure this running Swiftlet server (base URL) instead of starting one',
@@ -200,7 +239,7 @@ const command: Command = {
       short: 'n',
     },
     runs: {
-      ...n('turn: independent runs (default 3); startup: timed starts and --version runs (default 20)'),
+      ...n('turn, broker: independent runs (default 3); startup: timed starts and --version runs (default 20)'),
       short: 'r',
     },
     warmup: n('turn: unmeasured turns per contender before each run (default 300)'),
@@ -216,7 +255,7 @@ const command: Command = {
       type: 'string',
       description:
         'turn: sqlite (default) or memory; http, concurrency, sessions, writes: sqlite (default) or postgres ' +
-        '(127.0.0.1:5432, db test, a fresh schema dropped afterwards)',
+        '(127.0.0.1:5432, db test, a fresh schema dropped afterwards); broker: both (default), sqlite or postgres',
       valueName: 'store',
     },
     durability: {
@@ -238,7 +277,8 @@ const command: Command = {
     'max-seconds': n('http: no ladder step that could end later than this many seconds into the run (default 180)'),
     'cpu-prof': {
       type: 'string',
-      description: "http, concurrency: write V8 CPU profiles of the scenario's Swiftlet processes into this directory",
+      description:
+        "http, concurrency, broker: write V8 CPU profiles of the scenario's Swiftlet processes into this directory",
       valueName: 'dir',
     },
     'idle-seconds': n(
@@ -299,6 +339,8 @@ function scenarioOptions(scenario: Scenario, ctx: CommandContext): ScenarioOptio
       return { scenario, options: { ...startupOptions(ctx), ...profiles(ctx, scenario) } };
     case 'writes':
       return { scenario, options: writesOptions(ctx) };
+    case 'broker':
+      return { scenario, options: brokerOptions(ctx) };
   }
 }
 
@@ -426,6 +468,22 @@ function writesOptions(ctx: CommandContext): WritesOptions {
     turns: positive(ctx, 'turns', 40),
     store: oneOf(ctx, 'store', ['sqlite', 'postgres'] as const),
     durability: oneOf(ctx, 'durability', ['both', 'durable', 'relaxed'] as const),
+  };
+}
+
+function brokerOptions(ctx: CommandContext): BrokerOptions {
+  const url = stringOpt(ctx.values, 'postgres-url') ?? DEFAULT_POSTGRES_URL;
+  if (!/^postgres(ql)?:\/\//.test(url)) throw usage(`--postgres-url: expected a postgres:// URL, got "${url}"`);
+  return {
+    tasks: positive(ctx, 'tasks', 20_000),
+    durationSeconds: positive(ctx, 'duration', 5),
+    rate: positive(ctx, 'rate', 500),
+    subscribers: positive(ctx, 'subscribers', 10),
+    concurrency: positive(ctx, 'concurrency', 4),
+    runs: positive(ctx, 'runs', 3),
+    store: oneOf(ctx, 'store', ['both', 'sqlite', 'postgres'] as const),
+    postgresUrl: url,
+    ...cpuProf(ctx),
   };
 }
 

@@ -59,13 +59,43 @@ const command: Command = {
       await runtime.close();
       throw err;
     }
+    // The task broker's gRPC server, only when configured (its libraries load only then).
+    let grpc: { port: number; close(): Promise<void> } | undefined;
+    const g = config.server.grpc;
+    if (g) {
+      try {
+        const { startGrpcServer } = await import('../../gateway/grpc/index.js');
+        grpc = await startGrpcServer({
+          bus: runtime.bus,
+          host: g.host,
+          port: g.port,
+          apiKeys: options.apiKeys,
+          ...(g.tls ? { tls: g.tls } : {}),
+          leaseMs: config.bus.leaseMs,
+          onError: (err) => log.error({ err }, 'grpc broker'),
+        });
+      } catch (err) {
+        await gateway.close();
+        stopFailureLog();
+        obs?.close();
+        throw err;
+      }
+      log.info({ host: g.host, port: grpc.port }, 'grpc listening');
+    }
     log.info({ url: gateway.url, agents: Object.keys(config.agents) }, 'listening');
-    ctx.stdout.write(ctx.json ? JSON.stringify({ url: gateway.url }) + '\n' : `swiftlet listening on ${gateway.url}\n`);
+    const grpcAt = g && grpc ? `${g.host}:${grpc.port}` : undefined;
+    ctx.stdout.write(
+      ctx.json
+        ? JSON.stringify({ url: gateway.url, ...(grpcAt ? { grpc: grpcAt } : {}) }) + '\n'
+        : `swiftlet listening on ${gateway.url}${grpcAt ? ` (task broker gRPC on ${grpcAt})` : ''}\n`,
+    );
     const signal = await untilSignal(() => {
       log.warn('second signal: exiting without draining');
       process.exit(EXIT.interrupted);
     });
     log.info({ signal, drainMs: options.drainTimeoutMs }, 'shutting down');
+    // gRPC first: its Subscribe streams hand their tasks back to the bus, which the gateway then closes.
+    await grpc?.close();
     await gateway.close();
     stopFailureLog();
     obs?.close();

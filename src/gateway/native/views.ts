@@ -1,5 +1,21 @@
 // How stored shapes look on the wire: ISO timestamps, messages instead of raw log entries.
-import type { Entry, JSONValue, SessionInfo, TodoItem, ToolCall, TurnEndEvent } from '../../core/index.js';
+import type {
+  Entry,
+  ErrorPayload,
+  JSONValue,
+  Requester,
+  SessionInfo,
+  TaskEvent,
+  TaskEventData,
+  TaskInput,
+  TaskRecord,
+  TaskResult,
+  TaskState,
+  TaskTarget,
+  TodoItem,
+  ToolCall,
+  TurnEndEvent,
+} from '../../core/index.js';
 
 export interface SessionView {
   id: string;
@@ -78,4 +94,61 @@ export function messageView(e: Entry): MessageView | undefined {
 export function turnResultView(end: TurnEndEvent): Omit<TurnEndEvent, 'type'> {
   const { type: _, ...rest } = end;
   return rest;
+}
+
+export interface TaskView {
+  id: string;
+  /** The tenant that owns the task (an admin key's listing mixes tenants). */
+  tenant: string;
+  target: TaskTarget;
+  state: TaskState;
+  input: TaskInput;
+  requester: Requester;
+  priority: number;
+  deadline?: string;
+  idempotencyKey?: string;
+  parentId?: string;
+  depth: number;
+  attempt: number;
+  maxAttempts: number;
+  assignee?: string;
+  result?: TaskResult;
+  error?: ErrorPayload;
+  createdAt: string;
+  updatedAt: string;
+  /** Seq of the task's last event: `GET /v1/tasks/{id}/events?after=<lastSeq>` sends only what comes next. */
+  lastSeq: number;
+}
+
+/** A task record as the API shows it: ISO times, and nothing of its claim but who holds it (no owner, no lease). */
+export function taskView(t: TaskRecord): TaskView {
+  return {
+    id: t.id,
+    tenant: t.tenant,
+    target: t.target,
+    state: t.state,
+    input: t.input,
+    requester: t.requester,
+    priority: t.priority,
+    ...(t.deadline === undefined ? {} : { deadline: new Date(t.deadline).toISOString() }),
+    ...(t.idempotencyKey === undefined ? {} : { idempotencyKey: t.idempotencyKey }),
+    ...(t.parentId === undefined ? {} : { parentId: t.parentId }),
+    depth: t.depth,
+    attempt: t.attempt,
+    maxAttempts: t.maxAttempts,
+    ...(t.assignee === undefined ? {} : { assignee: t.assignee }),
+    ...(t.result === undefined ? {} : { result: t.result }),
+    ...(t.error === undefined ? {} : { error: t.error }),
+    createdAt: new Date(t.createdAt).toISOString(),
+    updatedAt: new Date(t.updatedAt).toISOString(),
+    lastSeq: t.lastSeq,
+  };
+}
+
+export type TaskEventView = TaskEventData & { seq: number; at: string };
+
+/** One event of a task's log, with its seq (the SSE id) and an ISO time. */
+export function taskEventView(e: TaskEvent): TaskEventView {
+  const { seq, at, ...data } = e;
+  return { seq, at: new Date(at).toISOString(), ...data };
 }

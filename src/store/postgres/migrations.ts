@@ -242,4 +242,49 @@ export const MIGRATIONS: readonly string[] = [
   END
   $fn$;
   `,
+  // 5: tasks handed between agents through the bus: a row per task (the projection) and its append-only event log,
+  // as in SQLite's migration 5. spec holds the immutable parts (target, input, requester); result and error are set at
+  // the end. JSON is text, not json: the same texts as SQLite (task-rows.ts maps both), never queried by operators,
+  // and stored verbatim. Ids sort bytewise (COLLATE "C"): lists and the bus's sweep page by keyset on them.
+  `
+  CREATE TABLE tasks (
+    tenant text COLLATE "C" NOT NULL,
+    id text COLLATE "C" NOT NULL,
+    state text NOT NULL,
+    target text NOT NULL,
+    agent text,
+    assignee text,
+    owner text,
+    lease_until bigint,
+    priority integer NOT NULL,
+    deadline bigint,
+    idempotency_key text,
+    parent_id text COLLATE "C",
+    depth integer NOT NULL,
+    attempt integer NOT NULL,
+    max_attempts integer NOT NULL,
+    created_at bigint NOT NULL,
+    updated_at bigint NOT NULL,
+    last_seq integer NOT NULL,
+    spec text NOT NULL,
+    result text,
+    error text,
+    PRIMARY KEY (tenant, id)
+  );
+  CREATE UNIQUE INDEX tasks_by_idempotency_key ON tasks (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL;
+  CREATE INDEX tasks_active ON tasks (id) WHERE state IN ('submitted', 'working', 'input-required');
+  CREATE INDEX tasks_by_parent ON tasks (tenant, parent_id, id) WHERE parent_id IS NOT NULL;
+  -- Operator listings across every tenant.
+  CREATE INDEX tasks_all ON tasks (id, tenant);
+
+  -- No foreign key, as for entries: every write of events moves its task row in the same statement.
+  CREATE TABLE task_events (
+    tenant text COLLATE "C" NOT NULL,
+    task_id text COLLATE "C" NOT NULL,
+    seq integer NOT NULL,
+    at bigint NOT NULL,
+    data text NOT NULL,
+    PRIMARY KEY (tenant, task_id, seq)
+  );
+  `,
 ];

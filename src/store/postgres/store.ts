@@ -26,6 +26,8 @@ import { pgError } from './errors.js';
 import { SCHEMA_PATTERN, migrate } from './migrate.js';
 import { prunePostgres } from './prune.js';
 import { appendArgs, Q } from './queries.js';
+import { PostgresTaskStore } from './tasks.js';
+import type { TaskStore } from '../tasks.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database` */
@@ -69,6 +71,10 @@ export class PostgresStore implements SessionStore {
   #pool: Pool | undefined;
   readonly #instance = newInstance();
   readonly instanceId = this.#instance.id;
+  readonly #tasks = new PostgresTaskStore({
+    query: (what, q, values) => this.#query(what, q, values),
+    transaction: (what, fn) => this.#transaction(what, fn),
+  });
 
   constructor(options: PostgresStoreOptions) {
     if (options.schema !== undefined && !SCHEMA_PATTERN.test(options.schema)) {
@@ -114,6 +120,11 @@ export class PostgresStore implements SessionStore {
       throw err;
     }
     this.#pool = pool;
+  }
+
+  get tasks(): TaskStore {
+    if (!this.#pool) throw closedError(this.kind);
+    return this.#tasks;
   }
 
   async append(batches: readonly AppendBatch[]): Promise<void> {

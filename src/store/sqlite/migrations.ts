@@ -87,4 +87,47 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE sessions ADD COLUMN title TEXT;
   UPDATE sessions SET title = '' WHERE message_count > 0;
   `,
+  // 5: tasks handed between agents through the bus: a row per task (the projection) and its append-only event log.
+  // spec holds the immutable parts (target, input, requester); result and error are set at the end. JSON texts carry
+  // their format version v.
+  `
+  CREATE TABLE tasks (
+    tenant TEXT NOT NULL,
+    id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    target TEXT NOT NULL,
+    agent TEXT,
+    assignee TEXT,
+    owner TEXT,
+    lease_until INTEGER,
+    priority INTEGER NOT NULL,
+    deadline INTEGER,
+    idempotency_key TEXT,
+    parent_id TEXT,
+    depth INTEGER NOT NULL,
+    attempt INTEGER NOT NULL,
+    max_attempts INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    last_seq INTEGER NOT NULL,
+    spec TEXT NOT NULL,
+    result TEXT,
+    error TEXT,
+    PRIMARY KEY (tenant, id)
+  ) WITHOUT ROWID;
+  CREATE UNIQUE INDEX tasks_by_idempotency_key ON tasks (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL;
+  CREATE INDEX tasks_active ON tasks (id) WHERE state IN ('submitted', 'working', 'input-required');
+  CREATE INDEX tasks_by_parent ON tasks (tenant, parent_id, id) WHERE parent_id IS NOT NULL;
+  -- Operator listings across every tenant.
+  CREATE INDEX tasks_all ON tasks (id, tenant);
+
+  CREATE TABLE task_events (
+    tenant TEXT NOT NULL,
+    task_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (tenant, task_id, seq)
+  );
+  `,
 ];

@@ -26,6 +26,8 @@ import type {
 } from '../types.js';
 import { MIGRATIONS } from './migrations.js';
 import { SqlitePruner } from './prune.js';
+import { SqliteTaskStore } from './tasks.js';
+import type { TaskStore } from '../tasks.js';
 
 export interface SqliteStoreOptions {
   /** Database file; its directory is created when missing. `:memory:` for a private in-memory database. */
@@ -75,6 +77,7 @@ export class SqliteStore implements SessionStore {
   #delete: BetterSqlite3.Transaction<(tenant: string, id: string) => boolean> | undefined;
   #move: BetterSqlite3.Transaction<(key: SessionKey, to: string) => boolean> | undefined;
   #pruner: SqlitePruner | undefined;
+  #tasks: SqliteTaskStore | undefined;
   readonly #instance = newInstance();
   readonly instanceId = this.#instance.id;
 
@@ -114,12 +117,18 @@ export class SqliteStore implements SessionStore {
       });
       this.#move = db.transaction((key: SessionKey, to: string) => moveSession(s, key, to));
       this.#pruner = new SqlitePruner(db);
+      this.#tasks = new SqliteTaskStore(db, (what, fn) => this.#run(what, fn));
       this.#s = s;
       this.#db = db;
     } catch (err) {
       db.close();
       throw storeError(err, `cannot initialise SQLite database ${path}`);
     }
+  }
+
+  get tasks(): TaskStore {
+    if (!this.#tasks) throw closedError(this.kind);
+    return this.#tasks;
   }
 
   async append(batches: readonly AppendBatch[]): Promise<void> {
@@ -216,7 +225,7 @@ export class SqliteStore implements SessionStore {
       // Closing anyway: a row left behind is forgotten by the next process that finds this pid gone.
     }
     const db = this.#db;
-    this.#db = this.#s = this.#append = this.#delete = this.#move = this.#pruner = undefined;
+    this.#db = this.#s = this.#append = this.#delete = this.#move = this.#pruner = this.#tasks = undefined;
     this.#opening = undefined;
     db?.close();
   }

@@ -1,0 +1,2 @@
+export type * from './types.js';
+export { LocalBus, BUS_DEFAULTS, type LocalBusOptions } from './local.js';

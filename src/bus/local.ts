@@ -1,0 +1,840 @@
+import {
+  ALL_TENANTS,
+  SwiftletError,
+  isTerminal,
+  monotonicId,
+  sessionKeyString,
+  type Artifact,
+  type ErrorPayload,
+  type TaskEvent,
+  type TaskEventData,
+  type TaskRecord,
+  type TaskResult,
+  type TaskSpec,
+  type TaskState,
+} from '../core/index.js';
+import type { TaskChange, TaskGuard, TaskStore, TaskWrite } from '../store/index.js';
+import { TaskHeap, type Queued } from './heap.js';
+import type {
+  Assignment,
+  BusStats,
+  ProgressUpdate,
+  SubscriberSpec,
+  Subscription,
+  TaskBus,
+  TaskHandler,
+  WatchOptions,
+} from './types.js';
+import { TaskWriter } from './writer.js';
+
+export interface LocalBusOptions {
+  store: TaskStore;
+  /** This process, as the store knows it (SessionStore.instanceId): the owner of its claims. */
+  instanceId: string;
+  /** How long a claim lasts without progress or a heartbeat (default 30 s). */
+  leaseMs?: number;
+  /** Claims before a task fails (default 3). */
+  maxAttempts?: number;
+  /** Unclaimed tasks per tenant and target (default 10,000). */
+  maxQueued?: number;
+  /** How often the store is read for tasks other processes published, canceled or let lapse (default 1 s). */
+  sweepMs?: number;
+  /** Failures nobody waits for (a write behind, a sweep). */
+  onError?: (err: unknown) => void;
+}
+
+export const BUS_DEFAULTS = { leaseMs: 30_000, maxAttempts: 3, maxQueued: 10_000, sweepMs: 1000 } as const;
+
+const ACTIVE: readonly TaskState[] = ['submitted', 'working', 'input-required'];
+
+/** A task this process has queued or holds. */
+interface Live extends Queued {
+  task: TaskRecord;
+  queue: TaskHeap<Live> | undefined;
+  held: Held | undefined;
+  deadlineTimer: NodeJS.Timeout | undefined;
+}
+
+interface Held {
+  sub: Sub;
+  attempt: number;
+  controller: AbortController;
+  /** The lease as this process last extended it, and as the store last recorded it. */
+  leaseUntil: number;
+  storedLease: number;
+  artifacts: Artifact[];
+  done: boolean;
+}
+
+interface Sub {
+  spec: SubscriberSpec;
+  handler: TaskHandler;
+  targets: string[];
+  capacity: number;
+  held: number;
+  closed: boolean;
+  live: Set<Live>;
+}
+
+const agentTarget = (name: string): string => `agent:${name}`;
+const skillTarget = (name: string): string => `skill:${name}`;
+
+function notHeld(id: string, why: string): SwiftletError {
+  return new SwiftletError('SWIFTLET_ERR_TASK_NOT_HELD', `task ${id} is no longer held by this consumer: ${why}`);
+}
+
+/**
+ * The bus in this process, on the session store's task records. Queues and leases live in memory; every transition
+ * is a guarded write to the store, batched by TaskWriter, so a claim holds only if the store agrees, and several
+ * processes on one store (the CLI beside a server) never complete a task twice. A sweep every `sweepMs` reads the
+ * store's unfinished tasks to pick up what other processes published, canceled or abandoned.
+ */
+export class LocalBus implements TaskBus {
+  readonly kind = 'local';
+  readonly tasks: TaskStore;
+  #o: Required<Omit<LocalBusOptions, 'store' | 'onError'>>;
+  #onError: (err: unknown) => void;
+  #writer: TaskWriter;
+  #live = new Map<string, Live>();
+  /** target → tenant → queue of unclaimed tasks. */
+  #queues = new Map<string, Map<string, TaskHeap<Live>>>();
+  /** target → subscribers, rotated for fairness. */
+  #subs = new Map<string, Sub[]>();
+  #watchers = new Map<string, Set<() => void>>();
+  #stats: Omit<BusStats, 'transactions'> = {
+    published: 0,
+    claimed: 0,
+    completed: 0,
+    failed: 0,
+    redelivered: 0,
+    refused: 0,
+  };
+  #leaseTimer: NodeJS.Timeout;
+  #sweepTimer: NodeJS.Timeout | undefined;
+  #sweeping: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(options: LocalBusOptions) {
+    this.tasks = options.store;
+    this.#o = {
+      instanceId: options.instanceId,
+      leaseMs: options.leaseMs ?? BUS_DEFAULTS.leaseMs,
+      maxAttempts: options.maxAttempts ?? BUS_DEFAULTS.maxAttempts,
+      maxQueued: options.maxQueued ?? BUS_DEFAULTS.maxQueued,
+      sweepMs: options.sweepMs ?? BUS_DEFAULTS.sweepMs,
+    };
+    this.#onError = options.onError ?? (() => undefined);
+    this.#writer = new TaskWriter(this.tasks, this.#onError);
+    this.#leaseTimer = setInterval(() => this.#checkLeases(), Math.max(50, Math.min(1000, this.#o.leaseMs / 4)));
+  }
+
+  /** Loads the store's unfinished tasks and starts the sweep. */
+  async start(): Promise<void> {
+    await this.sweep();
+    this.#sweepTimer = setInterval(() => void this.sweep(), this.#o.sweepMs);
+  }
+
+  stats(): BusStats {
+    return { ...this.#stats, transactions: this.#writer.transactions };
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Publishing
+
+  async publish(spec: TaskSpec): Promise<TaskRecord> {
+    this.#open();
+    const now = Date.now();
+    const depth = spec.parentId === undefined ? 0 : await this.#depthUnder(spec.tenant, spec.parentId);
+    const task = this.#record(spec, now, depth);
+    if ('broadcast' in spec.target) return this.#publishBroadcast(task, spec.target.filter);
+    this.#checkRoom(task);
+    const r = await this.#writer.submit({ op: 'create', task, events: [{ type: 'state', state: 'submitted' }] });
+    if (!r.ok) return r.existing!;
+    task.lastSeq = r.lastSeq!;
+    this.#stats.published++;
+    this.#enqueue(this.#track(task));
+    return { ...task };
+  }
+
+  #record(spec: TaskSpec, now: number, depth: number): TaskRecord {
+    const t: TaskRecord = {
+      tenant: spec.tenant,
+      id: monotonicId('task', now),
+      target: spec.target,
+      input: spec.input,
+      requester: spec.requester,
+      priority: spec.priority ?? 0,
+      depth,
+      state: 'submitted',
+      attempt: 0,
+      maxAttempts: spec.maxAttempts ?? this.#o.maxAttempts,
+      createdAt: now,
+      updatedAt: now,
+      lastSeq: 0,
+    };
+    if (spec.deadline !== undefined) t.deadline = spec.deadline;
+    if (spec.idempotencyKey !== undefined) t.idempotencyKey = spec.idempotencyKey;
+    if (spec.parentId !== undefined) t.parentId = spec.parentId;
+    return t;
+  }
+
+  async #depthUnder(tenant: string, parentId: string): Promise<number> {
+    const parent = this.#live.get(sessionKeyString(tenant, parentId))?.task ?? (await this.tasks.get(tenant, parentId));
+    return parent ? parent.depth + 1 : 0;
+  }
+
+  #checkRoom(task: TaskRecord): void {
+    const size = this.#queueOf(task, false)?.size ?? 0;
+    if (size >= this.#o.maxQueued) {
+      this.#stats.refused++;
+      throw new SwiftletError(
+        'SWIFTLET_ERR_QUEUE_FULL',
+        `the queue of ${targetKeyOf(task)} holds ${size} unclaimed tasks of tenant ${task.tenant}, its limit`,
+        { retryAfterMs: 1000 },
+      );
+    }
+  }
+
+  async #publishBroadcast(parent: TaskRecord, filter: { skill?: string; agents?: string[] } | undefined) {
+    const names = new Set<string>();
+    for (const list of this.#subs.values()) {
+      for (const sub of list) {
+        if (sub.closed || !inScope(sub, parent.tenant)) continue;
+        if (filter?.skill !== undefined && !sub.spec.skills?.includes(filter.skill)) continue;
+        if (filter?.agents !== undefined && !filter.agents.includes(sub.spec.agent)) continue;
+        names.add(sub.spec.agent);
+      }
+    }
+    if (names.size === 0) {
+      this.#stats.refused++;
+      throw new SwiftletError('SWIFTLET_ERR_NO_SUBSCRIBERS', 'no subscriber would receive this broadcast');
+    }
+    parent.state = 'working';
+    const children = [...names].sort().map((agent) => ({
+      ...parent,
+      id: monotonicId('task', parent.createdAt),
+      target: { agent },
+      state: 'submitted' as const,
+      parentId: parent.id,
+      depth: parent.depth,
+    }));
+    for (const c of children) delete c.idempotencyKey;
+    for (const c of children) this.#checkRoom(c);
+    const writes: TaskWrite[] = [
+      {
+        op: 'create',
+        task: parent,
+        events: [
+          { type: 'state', state: 'submitted' },
+          { type: 'state', state: 'working', message: `sent to ${children.length} subscribers` },
+        ],
+      },
+      ...children.map((task): TaskWrite => ({ op: 'create', task, events: [{ type: 'state', state: 'submitted' }] })),
+    ];
+    const results = await Promise.all(writes.map((w) => this.#writer.submit(w)));
+    if (!results[0]!.ok) {
+      // The idempotency key was used: the children written with it are orphans of a refused parent; cancel them.
+      for (const c of children) await this.#end(c.tenant, c.id, 'canceled', {}, 'duplicate broadcast');
+      return results[0]!.existing!;
+    }
+    parent.lastSeq = results[0]!.lastSeq!;
+    this.#stats.published += 1 + children.length;
+    children.forEach((c, i) => {
+      c.lastSeq = results[i + 1]!.lastSeq!;
+      this.#enqueue(this.#track(c));
+    });
+    this.#track(parent);
+    return { ...parent };
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Queues and claims
+
+  #track(task: TaskRecord): Live {
+    const key = sessionKeyString(task.tenant, task.id);
+    let live = this.#live.get(key);
+    if (live) return live;
+    live = {
+      task,
+      priority: task.priority,
+      id: task.id,
+      slot: -1,
+      queue: undefined,
+      held: undefined,
+      deadlineTimer: undefined,
+    };
+    this.#live.set(key, live);
+    if (task.deadline !== undefined) {
+      const l = live;
+      l.deadlineTimer = setTimeout(() => void this.#expire(l.task), Math.max(0, task.deadline - Date.now()));
+    }
+    return live;
+  }
+
+  #forget(live: Live): void {
+    live.queue?.remove(live);
+    live.queue = undefined;
+    if (live.deadlineTimer) clearTimeout(live.deadlineTimer);
+    this.#live.delete(sessionKeyString(live.task.tenant, live.task.id));
+  }
+
+  #queueOf(task: TaskRecord, create: boolean): TaskHeap<Live> | undefined {
+    const target = targetKeyOf(task);
+    let byTenant = this.#queues.get(target);
+    if (!byTenant) {
+      if (!create) return undefined;
+      this.#queues.set(target, (byTenant = new Map()));
+    }
+    let heap = byTenant.get(task.tenant);
+    if (!heap && create) byTenant.set(task.tenant, (heap = new TaskHeap<Live>()));
+    return heap;
+  }
+
+  #enqueue(live: Live): void {
+    if ('broadcast' in live.task.target || live.held || live.queue) return;
+    const heap = this.#queueOf(live.task, true)!;
+    heap.push(live);
+    live.queue = heap;
+    const subs = this.#subs.get(targetKeyOf(live.task));
+    if (!subs) return;
+    for (let i = 0; i < subs.length; i++) {
+      const sub = subs[0]!;
+      subs.push(subs.shift()!);
+      if (sub.held < sub.capacity && !sub.closed && inScope(sub, live.task.tenant)) {
+        this.#claimFor(sub, heap);
+        return;
+      }
+    }
+  }
+
+  /** Gives a subscriber with room the best waiting task among its targets and tenants. */
+  #feed(sub: Sub): void {
+    while (!sub.closed && sub.held < sub.capacity) {
+      let best: TaskHeap<Live> | undefined;
+      for (const target of sub.targets) {
+        const byTenant = this.#queues.get(target);
+        if (!byTenant) continue;
+        if (sub.spec.scope === ALL_TENANTS) {
+          for (const heap of byTenant.values()) best = better(heap, best);
+        } else {
+          best = better(byTenant.get(sub.spec.scope), best);
+        }
+      }
+      if (!best) return;
+      this.#claimFor(sub, best);
+    }
+  }
+
+  #claimFor(sub: Sub, heap: TaskHeap<Live>): void {
+    const live = heap.pop()!;
+    live.queue = undefined;
+    sub.held++;
+    void this.#claim(sub, live).catch((err: unknown) => {
+      sub.held--;
+      this.#onError(err);
+      if (this.#live.get(sessionKeyString(live.task.tenant, live.task.id)) === live) this.#enqueue(live);
+    });
+  }
+
+  async #claim(sub: Sub, live: Live): Promise<void> {
+    const t = live.task;
+    const attempt = t.attempt + 1;
+    const leaseUntil = Date.now() + this.#o.leaseMs;
+    const r = await this.#writer.submit({
+      op: 'update',
+      tenant: t.tenant,
+      id: t.id,
+      guard: { states: ['submitted'], attempt: t.attempt },
+      set: { state: 'working', attempt, assignee: sub.spec.agent, owner: this.#o.instanceId, leaseUntil },
+      events: [{ type: 'state', state: 'working', attempt, assignee: sub.spec.agent }],
+      at: Date.now(),
+    });
+    if (!r.ok) {
+      // Another process claimed, canceled or expired it: the sweep brings back what is still waiting.
+      sub.held--;
+      this.#forget(live);
+      this.#feed(sub);
+      return;
+    }
+    Object.assign(t, { state: 'working', attempt, assignee: sub.spec.agent, leaseUntil, lastSeq: r.lastSeq! });
+    t.updatedAt = Math.max(t.updatedAt, Date.now());
+    this.#stats.claimed++;
+    if (attempt > 1) this.#stats.redelivered++;
+    const held: Held = {
+      sub,
+      attempt,
+      controller: new AbortController(),
+      leaseUntil,
+      storedLease: leaseUntil,
+      artifacts: [],
+      done: false,
+    };
+    live.held = held;
+    sub.live.add(live);
+    this.#notify(t);
+    const assignment = this.#assignment(live, held);
+    let ran: void | Promise<void>;
+    try {
+      ran = sub.handler(assignment);
+    } catch (err) {
+      ran = Promise.reject(err);
+    }
+    if (ran instanceof Promise) {
+      ran.catch((err: unknown) => {
+        if (!held.done) assignment.fail(errorPayload(err)).catch(() => undefined);
+      });
+    }
+  }
+
+  #assignment(live: Live, held: Held): Assignment {
+    const t = live.task;
+    const renew = (): void => {
+      if (!held.done) held.leaseUntil = Date.now() + this.#o.leaseMs;
+    };
+    return {
+      task: t,
+      signal: held.controller.signal,
+      progress: (update: ProgressUpdate) => {
+        if (held.done) return;
+        renew();
+        held.storedLease = held.leaseUntil;
+        const write = this.#heldWrite(t, held, { leaseUntil: held.leaseUntil }, [{ type: 'progress', ...update }]);
+        const watched = this.#watchers.has(sessionKeyString(t.tenant, t.id));
+        this.#writer.behind(write, watched ? () => this.#notify(t) : undefined);
+        t.lastSeq++;
+      },
+      heartbeat: renew,
+      artifact: async (artifact: Artifact) => {
+        if (held.done) throw notHeld(t.id, 'it already ended here');
+        renew();
+        held.storedLease = held.leaseUntil;
+        const r = await this.#writer.submit(
+          this.#heldWrite(t, held, { leaseUntil: held.leaseUntil }, [{ type: 'artifact', artifact }]),
+        );
+        if (!r.ok) throw this.#lost(live, held);
+        held.artifacts.push(artifact);
+        t.lastSeq = Math.max(t.lastSeq, r.lastSeq!);
+        this.#notify(t);
+      },
+      complete: (result: TaskResult) => {
+        const artifacts = [...held.artifacts, ...(result.artifacts ?? [])];
+        return this.#finish(live, held, 'completed', {
+          result: { ...result, ...(artifacts.length ? { artifacts } : {}) },
+        });
+      },
+      fail: (error: ErrorPayload) => this.#finish(live, held, 'failed', { error }),
+      reject: (error: ErrorPayload) => this.#finish(live, held, 'rejected', { error }),
+      release: async () => {
+        if (held.done) return;
+        this.#letGo(live, held);
+        await this.#requeue(t, { states: ['working'], attempt: held.attempt, owner: this.#o.instanceId }, 'released');
+      },
+    };
+  }
+
+  #heldWrite(t: TaskRecord, held: Held, set: TaskChange, events: TaskEventData[]): TaskWrite {
+    return {
+      op: 'update',
+      tenant: t.tenant,
+      id: t.id,
+      guard: { states: ['working'], attempt: held.attempt, owner: this.#o.instanceId },
+      set,
+      events,
+      at: Date.now(),
+    };
+  }
+
+  async #finish(live: Live, held: Held, state: TaskState, set: TaskChange): Promise<TaskRecord> {
+    const t = live.task;
+    if (held.done) throw notHeld(t.id, 'it already ended here');
+    held.done = true;
+    const event: TaskEventData = { type: 'state', state, ...(set.error ? { error: set.error } : {}) };
+    const r = await this.#writer.submit(
+      this.#heldWrite(t, held, { ...set, state, owner: null, leaseUntil: null }, [event]),
+    );
+    this.#letGo(live, held);
+    if (!r.ok) {
+      this.#forget(live);
+      throw notHeld(t.id, 'it was canceled, expired, or went to another consumer');
+    }
+    Object.assign(t, set, { state, lastSeq: r.lastSeq!, updatedAt: Math.max(t.updatedAt, Date.now()) });
+    delete t.leaseUntil;
+    if (state === 'completed') this.#stats.completed++;
+    else this.#stats.failed++;
+    this.#ended(live);
+    return { ...t };
+  }
+
+  /** Frees the consumer's slot; the task stays tracked until its next state is known. */
+  #letGo(live: Live, held: Held): void {
+    held.done = true;
+    live.held = undefined;
+    held.sub.live.delete(live);
+    held.sub.held--;
+    queueMicrotask(() => this.#feed(held.sub));
+  }
+
+  #lost(live: Live, held: Held): SwiftletError {
+    const err = notHeld(live.task.id, 'it was canceled, expired, or went to another consumer');
+    if (!held.done) {
+      this.#letGo(live, held);
+      held.controller.abort(err);
+    }
+    this.#forget(live);
+    return err;
+  }
+
+  /** A terminal state was committed: wake watchers, stop tracking, and settle a broadcast parent. */
+  #ended(live: Live): void {
+    this.#forget(live);
+    this.#notify(live.task);
+    const { parentId, tenant } = live.task;
+    if (parentId !== undefined) {
+      const parent = this.#live.get(sessionKeyString(tenant, parentId));
+      if (parent && 'broadcast' in parent.task.target) void this.#settleBroadcast(parent.task).catch(this.#onError);
+    }
+  }
+
+  async #settleBroadcast(parent: TaskRecord): Promise<void> {
+    const children = await this.tasks.children(parent.tenant, parent.id);
+    if (children.some((c) => !isTerminal(c.state))) return;
+    const result: TaskResult = {
+      message: `${children.length} subscribers answered`,
+      children: children.map((c) => ({ id: c.id, agent: c.assignee ?? targetAgent(c), state: c.state })),
+    };
+    await this.#end(parent.tenant, parent.id, 'completed', { result });
+  }
+
+  /** Ends an unfinished task from outside its consumer (cancel, deadline, broadcast settled, attempts used up). */
+  async #end(
+    tenant: string,
+    id: string,
+    state: TaskState,
+    set: TaskChange,
+    message?: string,
+  ): Promise<TaskRecord | undefined> {
+    const event: TaskEventData = {
+      type: 'state',
+      state,
+      ...(message === undefined ? {} : { message }),
+      ...(set.error ? { error: set.error } : {}),
+    };
+    const r = await this.#writer.submit({
+      op: 'update',
+      tenant,
+      id,
+      guard: { states: ACTIVE },
+      set: { ...set, state, owner: null, leaseUntil: null },
+      events: [event],
+      at: Date.now(),
+    });
+    const live = this.#live.get(sessionKeyString(tenant, id));
+    if (!r.ok) return undefined;
+    if (state === 'completed') this.#stats.completed++;
+    else this.#stats.failed++;
+    if (live) {
+      const held = live.held;
+      if (held && !held.done) {
+        this.#letGo(live, held);
+        held.controller.abort(
+          new SwiftletError(
+            set.error ? 'SWIFTLET_ERR_DEADLINE_EXCEEDED' : 'SWIFTLET_ERR_ABORTED',
+            `task ${id} ${state}${message ? `: ${message}` : ''}`,
+          ),
+        );
+      }
+      Object.assign(live.task, set, {
+        state,
+        lastSeq: r.lastSeq!,
+        updatedAt: Math.max(live.task.updatedAt, Date.now()),
+      });
+      delete live.task.leaseUntil;
+      this.#ended(live);
+      return { ...live.task };
+    }
+    this.#notifyKey(sessionKeyString(tenant, id));
+    return this.tasks.get(tenant, id);
+  }
+
+  /**
+   * Puts a claimed task back in its queue for attempt + 1, or fails it when its attempts are used up. The guard names
+   * the claim being undone, so two processes cannot both requeue it.
+   */
+  async #requeue(t: TaskRecord, guard: TaskGuard, why: string): Promise<void> {
+    const exhausted = t.attempt >= t.maxAttempts;
+    const error = {
+      code: 'SWIFTLET_ERR_ATTEMPTS_EXHAUSTED',
+      message: `claimed ${t.attempt} times without finishing (last: ${why})`,
+    };
+    const state: TaskState = exhausted ? 'failed' : 'submitted';
+    const r = await this.#writer.submit({
+      op: 'update',
+      tenant: t.tenant,
+      id: t.id,
+      guard,
+      set: { state, owner: null, leaseUntil: null, ...(exhausted ? { error } : {}) },
+      events: [{ type: 'state', state, message: why, ...(exhausted ? { error } : {}) }],
+      at: Date.now(),
+    });
+    const live = this.#track(t);
+    if (!r.ok) {
+      this.#forget(live);
+      return;
+    }
+    Object.assign(live.task, { state, lastSeq: r.lastSeq! }, exhausted ? { error } : {});
+    delete live.task.leaseUntil;
+    if (exhausted) {
+      this.#stats.failed++;
+      this.#ended(live);
+    } else {
+      this.#notify(live.task);
+      this.#enqueue(live);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Leases, deadlines, cancel
+
+  /** Lapses the claims whose lease passed; renews in the store the ones whose consumer renewed them here. */
+  #checkLeases(): void {
+    const now = Date.now();
+    for (const live of this.#live.values()) {
+      const held = live.held;
+      if (!held || held.done) continue;
+      if (held.leaseUntil < now) {
+        this.#letGo(live, held);
+        held.controller.abort(notHeld(live.task.id, 'its lease lapsed'));
+        void this.#requeue(
+          live.task,
+          { states: ['working'], attempt: held.attempt, owner: this.#o.instanceId },
+          'lease lapsed',
+        ).catch(this.#onError);
+      } else if (held.leaseUntil > held.storedLease && held.storedLease - now < this.#o.leaseMs / 2) {
+        held.storedLease = held.leaseUntil;
+        void this.#writer.submit(this.#heldWrite(live.task, held, { leaseUntil: held.leaseUntil }, [])).then((r) => {
+          if (!r.ok) this.#lost(live, held);
+        }, this.#onError);
+      }
+    }
+  }
+
+  async #expire(t: TaskRecord): Promise<void> {
+    if (this.#closed) return;
+    const error = { code: 'SWIFTLET_ERR_DEADLINE_EXCEEDED', message: 'deadline_exceeded' };
+    await this.#end(t.tenant, t.id, 'failed', { error }, 'deadline exceeded').catch(this.#onError);
+  }
+
+  async cancel(tenant: string, id: string, reason?: string): Promise<TaskRecord | undefined> {
+    this.#open();
+    const ended = await this.#end(tenant, id, 'canceled', {}, reason ?? 'canceled');
+    const task = ended ?? (await this.tasks.get(tenant, id));
+    if (task && ended && 'broadcast' in task.target) {
+      for (const child of await this.tasks.children(tenant, id)) {
+        if (!isTerminal(child.state)) await this.#end(tenant, child.id, 'canceled', {}, 'its broadcast was canceled');
+      }
+    }
+    return task;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Subscriptions
+
+  subscribe(spec: SubscriberSpec, handler: TaskHandler): Subscription {
+    this.#open();
+    const sub: Sub = {
+      spec,
+      handler,
+      targets: [agentTarget(spec.agent), ...(spec.skills ?? []).map(skillTarget)],
+      capacity: spec.concurrency ?? 1,
+      held: 0,
+      closed: false,
+      live: new Set(),
+    };
+    for (const target of sub.targets) {
+      let list = this.#subs.get(target);
+      if (!list) this.#subs.set(target, (list = []));
+      list.push(sub);
+    }
+    queueMicrotask(() => this.#feed(sub));
+    return { close: () => this.#unsubscribe(sub) };
+  }
+
+  async #unsubscribe(sub: Sub): Promise<void> {
+    if (sub.closed) return;
+    sub.closed = true;
+    for (const target of sub.targets) {
+      const list = this.#subs.get(target)?.filter((s) => s !== sub) ?? [];
+      if (list.length) this.#subs.set(target, list);
+      else this.#subs.delete(target);
+    }
+    const releasing: Promise<void>[] = [];
+    for (const live of [...sub.live]) {
+      const held = live.held;
+      if (!held || held.done) continue;
+      this.#letGo(live, held);
+      held.controller.abort(new SwiftletError('SWIFTLET_ERR_SHUTTING_DOWN', 'the consumer unsubscribed'));
+      releasing.push(
+        this.#requeue(live.task, { states: ['working'], attempt: held.attempt, owner: this.#o.instanceId }, 'released'),
+      );
+    }
+    await Promise.all(releasing);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Watching
+
+  async *watch(tenant: string, id: string, options: WatchOptions = {}): AsyncIterable<TaskEvent> {
+    let after = options.afterSeq ?? 0;
+    const key = sessionKeyString(tenant, id);
+    const signal = options.signal;
+    for (;;) {
+      signal?.throwIfAborted();
+      let wake!: () => void;
+      const woken = new Promise<void>((r) => (wake = r));
+      let set = this.#watchers.get(key);
+      if (!set) this.#watchers.set(key, (set = new Set()));
+      set.add(wake);
+      try {
+        const events = await this.tasks.events(tenant, id, after);
+        for (const e of events) {
+          after = e.seq;
+          yield e;
+          if (e.type === 'state' && isTerminal(e.state)) return;
+        }
+        if (events.length === 0) {
+          // Nothing after `after`: an unknown task, or one that already ended (a watch resumed past its end).
+          const task = await this.tasks.get(tenant, id);
+          if (!task || (isTerminal(task.state) && after >= task.lastSeq)) return;
+          if (isTerminal(task.state)) continue;
+        }
+        // Woken by a commit here; another process's commits are seen within a sweep interval.
+        let timer: NodeJS.Timeout | undefined;
+        const stop = (): void => wake();
+        signal?.addEventListener('abort', stop, { once: true });
+        await Promise.race([woken, new Promise<void>((r) => (timer = setTimeout(r, this.#o.sweepMs)))]);
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', stop);
+      } finally {
+        set.delete(wake);
+        if (set.size === 0) this.#watchers.delete(key);
+      }
+    }
+  }
+
+  #notify(t: TaskRecord): void {
+    this.#notifyKey(sessionKeyString(t.tenant, t.id));
+  }
+
+  #notifyKey(key: string): void {
+    const set = this.#watchers.get(key);
+    if (set) for (const wake of set) wake();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // The sweep: what other processes did
+
+  sweep(): Promise<void> {
+    this.#sweeping ??= this.#sweep()
+      .catch(this.#onError)
+      .finally(() => (this.#sweeping = undefined));
+    return this.#sweeping;
+  }
+
+  async #sweep(): Promise<void> {
+    if (this.#closed) return;
+    const now = Date.now();
+    const seen = new Set<string>();
+    let after = '';
+    for (;;) {
+      const page = await this.tasks.active(after, 1000);
+      for (const t of page) {
+        const key = sessionKeyString(t.tenant, t.id);
+        seen.add(key);
+        await this.#reconcile(key, t, now);
+      }
+      if (page.length < 1000) break;
+      after = page[page.length - 1]!.id;
+    }
+    // Tracked tasks the store no longer has unfinished: ended by another process (a cancel from the CLI).
+    for (const [key, live] of this.#live) {
+      if (seen.has(key) || live.task.createdAt > now) continue;
+      const t = await this.tasks.get(live.task.tenant, live.task.id);
+      if (!t || !isTerminal(t.state) || this.#live.get(key) !== live) continue;
+      const held = live.held;
+      if (held && !held.done) {
+        this.#letGo(live, held);
+        held.controller.abort(new SwiftletError('SWIFTLET_ERR_ABORTED', `task ${t.id} ${t.state}`));
+      }
+      live.task = t;
+      this.#ended(live);
+    }
+  }
+
+  async #reconcile(key: string, t: TaskRecord, now: number): Promise<void> {
+    const live = this.#live.get(key);
+    if (t.deadline !== undefined && t.deadline <= now) return void (await this.#expire(t));
+    if ('broadcast' in t.target) {
+      this.#track(t);
+      return this.#settleBroadcast(t);
+    }
+    if (live) {
+      const held = live.held;
+      if (held && !held.done && (t.state !== 'working' || t.attempt !== held.attempt)) this.#lost(live, held);
+      return;
+    }
+    if (t.state === 'submitted') {
+      if (t.attempt >= t.maxAttempts) return this.#requeue(t, { states: ['submitted'], attempt: t.attempt }, 'swept');
+      this.#enqueue(this.#track(t));
+    } else if (t.state === 'working' && t.leaseUntil !== undefined && t.leaseUntil < now) {
+      await this.#requeue(t, { states: ['working'], attempt: t.attempt, leaseBefore: now }, 'lease lapsed');
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    clearInterval(this.#leaseTimer);
+    if (this.#sweepTimer) clearInterval(this.#sweepTimer);
+    await this.#sweeping;
+    const subs = new Set<Sub>();
+    for (const list of this.#subs.values()) for (const s of list) subs.add(s);
+    await Promise.all([...subs].map((s) => this.#unsubscribe(s)));
+    this.#closed = true;
+    for (const live of this.#live.values()) if (live.deadlineTimer) clearTimeout(live.deadlineTimer);
+    this.#live.clear();
+    this.#queues.clear();
+    await this.#writer.drain();
+    for (const set of this.#watchers.values()) for (const wake of set) wake();
+  }
+
+  #open(): void {
+    if (this.#closed) throw new SwiftletError('SWIFTLET_ERR_SHUTTING_DOWN', 'the task bus is closed');
+  }
+}
+
+function targetKeyOf(t: TaskRecord): string {
+  const target = t.target;
+  return 'agent' in target ? agentTarget(target.agent) : 'skill' in target ? skillTarget(target.skill) : 'broadcast';
+}
+
+function targetAgent(t: TaskRecord): string {
+  return 'agent' in t.target ? t.target.agent : '';
+}
+
+function inScope(sub: Sub, tenant: string): boolean {
+  return sub.spec.scope === ALL_TENANTS || sub.spec.scope === tenant;
+}
+
+function better(heap: TaskHeap<Live> | undefined, best: TaskHeap<Live> | undefined): TaskHeap<Live> | undefined {
+  const top = heap?.peek();
+  if (!top) return best;
+  const other = best?.peek();
+  if (!other) return heap;
+  return top.priority > other.priority || (top.priority === other.priority && top.id < other.id) ? heap : best;
+}
+
+function errorPayload(err: unknown): ErrorPayload {
+  if (SwiftletError.isInstance(err)) return { code: err.code, message: err.message };
+  return { code: 'SWIFTLET_ERR_INTERNAL', message: err instanceof Error ? err.message : String(err) };
+}
