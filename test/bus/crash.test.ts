@@ -9,16 +9,12 @@ import { after, before, describe, test } from 'node:test';
 import { isTerminal } from '../../src/core/index.js';
 import { startMockLlm, type MockLlm } from '../../src/model/index.js';
 import { openStore, type SessionStore } from '../../src/store/index.js';
+import { prng } from '../helpers/prng.js';
 import { tempDir } from '../helpers/runtime.js';
 import { postgresStorage } from '../helpers/services.js';
 
 const CHILD = new URL('../fixtures/task-crash-child.ts', import.meta.url).pathname;
 const TSX = import.meta.resolve('tsx');
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-}
 
 /** Runs the child until it prints `until` or (killAfterMs set) until SIGKILLed that long after READY. */
 async function runChild(mockUrl: string, storage: string, mode: string, killAfterMs?: number): Promise<string[]> {

@@ -10,18 +10,13 @@ import { startMockLlm, type MockLlm } from '../../src/model/index.js';
 import { openStore, type SessionStore } from '../../src/store/index.js';
 import { recoverOpenTurns } from '../../src/runtime/index.js';
 import { ALL_TENANTS, type Entry } from '../../src/core/index.js';
+import { prng } from '../helpers/prng.js';
 import { tempDir } from '../helpers/runtime.js';
 import { requirePostgres } from '../helpers/services.js';
 
 const CHILD = new URL('../fixtures/crash-child.ts', import.meta.url).pathname;
 const TSX = import.meta.resolve('tsx');
 const WORKERS = 4;
-
-/** Deterministic pseudo-random kill delays, so a failure can be replayed (seed printed). */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-}
 
 interface Acked {
   sessionId: string;
