@@ -1,2 +1,2 @@
 export type * from './types.js';
-export { LocalBus, BUS_DEFAULTS, type LocalBusOptions } from './local.js';
+export { LocalBus, BUS_DEFAULTS, type BroadcastRecipient, type LocalBusOptions } from './local.js';

@@ -14,7 +14,10 @@ import {
   type TaskState,
 } from '../core/index.js';
 import type { TaskChange, TaskGuard, TaskStore, TaskWrite } from '../store/index.js';
-import { TaskHeap, type Queued } from './heap.js';
+import type { TaskHeap, Queued } from './heap.js';
+import { TaskQueues } from './queues.js';
+import { agentTarget, errorPayload, newTaskRecord, notHeld, skillTarget, targetKeyOf } from './records.js';
+import { Watchers } from './watchers.js';
 import type {
   Assignment,
   BusStats,
@@ -39,8 +42,19 @@ export interface LocalBusOptions {
   maxQueued?: number;
   /** How often the store is read for tasks other processes published, canceled or let lapse (default 1 s). */
   sweepMs?: number;
+  /**
+   * Agents that some process on the store runs, which a broadcast reaches besides this process's own subscribers:
+   * a process that publishes without consuming (the CLI) names the configured agents here.
+   */
+  recipients?: readonly BroadcastRecipient[];
   /** Failures nobody waits for (a write behind, a sweep). */
   onError?: (err: unknown) => void;
+}
+
+/** An agent a broadcast may reach, with its skills (for a broadcast's skill filter). */
+export interface BroadcastRecipient {
+  agent: string;
+  skills: readonly string[];
 }
 
 export const BUS_DEFAULTS = { leaseMs: 30_000, maxAttempts: 3, maxQueued: 10_000, sweepMs: 1000 } as const;
@@ -76,13 +90,6 @@ interface Sub {
   live: Set<Live>;
 }
 
-const agentTarget = (name: string): string => `agent:${name}`;
-const skillTarget = (name: string): string => `skill:${name}`;
-
-function notHeld(id: string, why: string): SwiftletError {
-  return new SwiftletError('SWIFTLET_ERR_TASK_NOT_HELD', `task ${id} is no longer held by this consumer: ${why}`);
-}
-
 /**
  * The bus in this process, on the session store's task records. Queues and leases live in memory; every transition
  * is a guarded write to the store, batched by TaskWriter, so a claim holds only if the store agrees, and several
@@ -92,15 +99,16 @@ function notHeld(id: string, why: string): SwiftletError {
 export class LocalBus implements TaskBus {
   readonly kind = 'local';
   readonly tasks: TaskStore;
-  #o: Required<Omit<LocalBusOptions, 'store' | 'onError'>>;
+  #o: Required<Omit<LocalBusOptions, 'store' | 'onError' | 'recipients'>>;
   #onError: (err: unknown) => void;
   #writer: TaskWriter;
   #live = new Map<string, Live>();
-  /** target → tenant → queue of unclaimed tasks. */
-  #queues = new Map<string, Map<string, TaskHeap<Live>>>();
+  #queues = new TaskQueues<Live>();
   /** target → subscribers, rotated for fairness. */
   #subs = new Map<string, Sub[]>();
-  #watchers = new Map<string, Set<() => void>>();
+  #watchers: Watchers;
+  /** Agents that receive broadcasts besides this process's subscribers (LocalBusOptions.recipients). */
+  #recipients: readonly BroadcastRecipient[];
   #stats: Omit<BusStats, 'transactions'> = {
     published: 0,
     claimed: 0,
@@ -125,6 +133,8 @@ export class LocalBus implements TaskBus {
     };
     this.#onError = options.onError ?? (() => undefined);
     this.#writer = new TaskWriter(this.tasks, this.#onError);
+    this.#watchers = new Watchers(this.tasks, this.#o.sweepMs);
+    this.#recipients = options.recipients ?? [];
     this.#leaseTimer = setInterval(() => this.#checkLeases(), Math.max(50, Math.min(1000, this.#o.leaseMs / 4)));
   }
 
@@ -145,7 +155,7 @@ export class LocalBus implements TaskBus {
     this.#open();
     const now = Date.now();
     const depth = spec.parentId === undefined ? 0 : await this.#depthUnder(spec.tenant, spec.parentId);
-    const task = this.#record(spec, now, depth);
+    const task = newTaskRecord(spec, now, depth, this.#o.maxAttempts);
     if ('broadcast' in spec.target) return this.#publishBroadcast(task, spec.target.filter);
     this.#checkRoom(task);
     const r = await this.#writer.submit({ op: 'create', task, events: [{ type: 'state', state: 'submitted' }] });
@@ -156,35 +166,13 @@ export class LocalBus implements TaskBus {
     return { ...task };
   }
 
-  #record(spec: TaskSpec, now: number, depth: number): TaskRecord {
-    const t: TaskRecord = {
-      tenant: spec.tenant,
-      id: monotonicId('task', now),
-      target: spec.target,
-      input: spec.input,
-      requester: spec.requester,
-      priority: spec.priority ?? 0,
-      depth,
-      state: 'submitted',
-      attempt: 0,
-      maxAttempts: spec.maxAttempts ?? this.#o.maxAttempts,
-      createdAt: now,
-      updatedAt: now,
-      lastSeq: 0,
-    };
-    if (spec.deadline !== undefined) t.deadline = spec.deadline;
-    if (spec.idempotencyKey !== undefined) t.idempotencyKey = spec.idempotencyKey;
-    if (spec.parentId !== undefined) t.parentId = spec.parentId;
-    return t;
-  }
-
   async #depthUnder(tenant: string, parentId: string): Promise<number> {
     const parent = this.#live.get(sessionKeyString(tenant, parentId))?.task ?? (await this.tasks.get(tenant, parentId));
     return parent ? parent.depth + 1 : 0;
   }
 
   #checkRoom(task: TaskRecord): void {
-    const size = this.#queueOf(task, false)?.size ?? 0;
+    const size = this.#queues.of(task, false)?.size ?? 0;
     if (size >= this.#o.maxQueued) {
       this.#stats.refused++;
       throw new SwiftletError(
@@ -204,6 +192,11 @@ export class LocalBus implements TaskBus {
         if (filter?.agents !== undefined && !filter.agents.includes(sub.spec.agent)) continue;
         names.add(sub.spec.agent);
       }
+    }
+    for (const r of this.#recipients) {
+      if (filter?.skill !== undefined && !r.skills.includes(filter.skill)) continue;
+      if (filter?.agents !== undefined && !filter.agents.includes(r.agent)) continue;
+      names.add(r.agent);
     }
     if (names.size === 0) {
       this.#stats.refused++;
@@ -278,21 +271,9 @@ export class LocalBus implements TaskBus {
     this.#live.delete(sessionKeyString(live.task.tenant, live.task.id));
   }
 
-  #queueOf(task: TaskRecord, create: boolean): TaskHeap<Live> | undefined {
-    const target = targetKeyOf(task);
-    let byTenant = this.#queues.get(target);
-    if (!byTenant) {
-      if (!create) return undefined;
-      this.#queues.set(target, (byTenant = new Map()));
-    }
-    let heap = byTenant.get(task.tenant);
-    if (!heap && create) byTenant.set(task.tenant, (heap = new TaskHeap<Live>()));
-    return heap;
-  }
-
   #enqueue(live: Live): void {
     if ('broadcast' in live.task.target || live.held || live.queue) return;
-    const heap = this.#queueOf(live.task, true)!;
+    const heap = this.#queues.of(live.task, true)!;
     heap.push(live);
     live.queue = heap;
     const subs = this.#subs.get(targetKeyOf(live.task));
@@ -310,16 +291,7 @@ export class LocalBus implements TaskBus {
   /** Gives a subscriber with room the best waiting task among its targets and tenants. */
   #feed(sub: Sub): void {
     while (!sub.closed && sub.held < sub.capacity) {
-      let best: TaskHeap<Live> | undefined;
-      for (const target of sub.targets) {
-        const byTenant = this.#queues.get(target);
-        if (!byTenant) continue;
-        if (sub.spec.scope === ALL_TENANTS) {
-          for (const heap of byTenant.values()) best = better(heap, best);
-        } else {
-          best = better(byTenant.get(sub.spec.scope), best);
-        }
-      }
+      const best = this.#queues.best(sub.targets, sub.spec.scope);
       if (!best) return;
       this.#claimFor(sub, best);
     }
@@ -399,7 +371,7 @@ export class LocalBus implements TaskBus {
         renew();
         held.storedLease = held.leaseUntil;
         const write = this.#heldWrite(t, held, { leaseUntil: held.leaseUntil }, [{ type: 'progress', ...update }]);
-        const watched = this.#watchers.has(sessionKeyString(t.tenant, t.id));
+        const watched = this.#watchers.has(t.tenant, t.id);
         this.#writer.behind(write, watched ? () => this.#notify(t) : undefined);
         t.lastSeq++;
       },
@@ -552,7 +524,7 @@ export class LocalBus implements TaskBus {
       this.#ended(live);
       return { ...live.task };
     }
-    this.#notifyKey(sessionKeyString(tenant, id));
+    this.#watchers.notify(tenant, id);
     return this.tasks.get(tenant, id);
   }
 
@@ -683,51 +655,12 @@ export class LocalBus implements TaskBus {
   // ---------------------------------------------------------------------------------------------------------------
   // Watching
 
-  async *watch(tenant: string, id: string, options: WatchOptions = {}): AsyncIterable<TaskEvent> {
-    let after = options.afterSeq ?? 0;
-    const key = sessionKeyString(tenant, id);
-    const signal = options.signal;
-    for (;;) {
-      signal?.throwIfAborted();
-      let wake!: () => void;
-      const woken = new Promise<void>((r) => (wake = r));
-      let set = this.#watchers.get(key);
-      if (!set) this.#watchers.set(key, (set = new Set()));
-      set.add(wake);
-      try {
-        const events = await this.tasks.events(tenant, id, after);
-        for (const e of events) {
-          after = e.seq;
-          yield e;
-          if (e.type === 'state' && isTerminal(e.state)) return;
-        }
-        if (events.length === 0) {
-          // Nothing after `after`: an unknown task, or one that already ended (a watch resumed past its end).
-          const task = await this.tasks.get(tenant, id);
-          if (!task || (isTerminal(task.state) && after >= task.lastSeq)) return;
-          if (isTerminal(task.state)) continue;
-        }
-        // Woken by a commit here; another process's commits are seen within a sweep interval.
-        let timer: NodeJS.Timeout | undefined;
-        const stop = (): void => wake();
-        signal?.addEventListener('abort', stop, { once: true });
-        await Promise.race([woken, new Promise<void>((r) => (timer = setTimeout(r, this.#o.sweepMs)))]);
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', stop);
-      } finally {
-        set.delete(wake);
-        if (set.size === 0) this.#watchers.delete(key);
-      }
-    }
+  watch(tenant: string, id: string, options?: WatchOptions): AsyncIterable<TaskEvent> {
+    return this.#watchers.watch(tenant, id, options);
   }
 
   #notify(t: TaskRecord): void {
-    this.#notifyKey(sessionKeyString(t.tenant, t.id));
-  }
-
-  #notifyKey(key: string): void {
-    const set = this.#watchers.get(key);
-    if (set) for (const wake of set) wake();
+    this.#watchers.notify(t.tenant, t.id);
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -805,17 +738,12 @@ export class LocalBus implements TaskBus {
     this.#live.clear();
     this.#queues.clear();
     await this.#writer.drain();
-    for (const set of this.#watchers.values()) for (const wake of set) wake();
+    this.#watchers.wakeAll();
   }
 
   #open(): void {
     if (this.#closed) throw new SwiftletError('SWIFTLET_ERR_SHUTTING_DOWN', 'the task bus is closed');
   }
-}
-
-function targetKeyOf(t: TaskRecord): string {
-  const target = t.target;
-  return 'agent' in target ? agentTarget(target.agent) : 'skill' in target ? skillTarget(target.skill) : 'broadcast';
 }
 
 function targetAgent(t: TaskRecord): string {
@@ -824,17 +752,4 @@ function targetAgent(t: TaskRecord): string {
 
 function inScope(sub: Sub, tenant: string): boolean {
   return sub.spec.scope === ALL_TENANTS || sub.spec.scope === tenant;
-}
-
-function better(heap: TaskHeap<Live> | undefined, best: TaskHeap<Live> | undefined): TaskHeap<Live> | undefined {
-  const top = heap?.peek();
-  if (!top) return best;
-  const other = best?.peek();
-  if (!other) return heap;
-  return top.priority > other.priority || (top.priority === other.priority && top.id < other.id) ? heap : best;
-}
-
-function errorPayload(err: unknown): ErrorPayload {
-  if (SwiftletError.isInstance(err)) return { code: err.code, message: err.message };
-  return { code: 'SWIFTLET_ERR_INTERNAL', message: err instanceof Error ? err.message : String(err) };
 }

@@ -179,6 +179,8 @@ const command: Command = {
       maxAttempts: config.bus.maxAttempts,
       maxQueued: config.bus.maxQueued,
       sweepMs: config.bus.sweepMs,
+      // Nothing here consumes tasks: a broadcast reaches the configured agents, which the server runs.
+      recipients: Object.values(config.agents).map((a) => ({ agent: a.name, skills: a.skills.map((k) => k.name) })),
     });
     try {
       switch (sub) {
@@ -301,17 +303,6 @@ function targetOf(ctx: CommandContext, config: SwiftletConfig): TaskTarget {
 }
 
 async function send(ctx: CommandContext, config: SwiftletConfig, bus: LocalBus, spec: TaskSpec): Promise<number> {
-  // A broadcast goes to the agents subscribed when it is published. Nothing here consumes tasks, so the configured
-  // agents (which the server runs) are announced to this bus as subscribers that take none: it makes their children,
-  // and the server, sweeping, runs them.
-  if ('broadcast' in spec.target) {
-    for (const a of Object.values(config.agents)) {
-      bus.subscribe(
-        { agent: a.name, skills: a.skills.map((s) => s.name), scope: ALL_TENANTS, concurrency: 0 },
-        (assignment) => assignment.release(),
-      );
-    }
-  }
   const task = await bus.publish(spec);
   if (ctx.values.wait !== true) {
     ctx.stdout.write(ctx.json ? JSON.stringify(taskJson(task)) + '\n' : `${task.id}\n`);
