@@ -14,7 +14,8 @@ import {
   type TaskState,
 } from '../core/index.js';
 import type { TaskChange, TaskGuard, TaskStore, TaskWrite } from '../store/index.js';
-import type { TaskHeap, Queued } from './heap.js';
+import type { TaskHeap } from './heap.js';
+import type { Held, Live, Sub } from './live.js';
 import { TaskQueues } from './queues.js';
 import { agentTarget, errorPayload, newTaskRecord, notHeld, skillTarget, targetKeyOf } from './records.js';
 import { Watchers } from './watchers.js';
@@ -60,35 +61,6 @@ export interface BroadcastRecipient {
 export const BUS_DEFAULTS = { leaseMs: 30_000, maxAttempts: 3, maxQueued: 10_000, sweepMs: 1000 } as const;
 
 const ACTIVE: readonly TaskState[] = ['submitted', 'working', 'input-required'];
-
-/** A task this process has queued or holds. */
-interface Live extends Queued {
-  task: TaskRecord;
-  queue: TaskHeap<Live> | undefined;
-  held: Held | undefined;
-  deadlineTimer: NodeJS.Timeout | undefined;
-}
-
-interface Held {
-  sub: Sub;
-  attempt: number;
-  controller: AbortController;
-  /** The lease as this process last extended it, and as the store last recorded it. */
-  leaseUntil: number;
-  storedLease: number;
-  artifacts: Artifact[];
-  done: boolean;
-}
-
-interface Sub {
-  spec: SubscriberSpec;
-  handler: TaskHandler;
-  targets: string[];
-  capacity: number;
-  held: number;
-  closed: boolean;
-  live: Set<Live>;
-}
 
 /**
  * The bus in this process, on the session store's task records. Queues and leases live in memory; every transition
