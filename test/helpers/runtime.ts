@@ -6,7 +6,8 @@ import { parseConfig, type SwiftletConfig } from '../../src/config/index.js';
 /** A temp directory removed when the test ends. */
 export function tempDir(t: { after: (fn: () => void) => void }, prefix = 'swiftlet-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // Retries: a child that is still exiting (a browser flushing its cache) may write into it a moment longer.
+  t.after(() => rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }));
   return dir;
 }
 
