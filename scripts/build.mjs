@@ -24,7 +24,7 @@ await build({
   target: 'node20',
   sourcemap: 'linked',
   chunkNames: 'chunks/[name]-[hash]',
-  external: ['better-sqlite3', 'pg', 'pg-native', 'playwright-core', '@grpc/grpc-js', '@grpc/proto-loader'],
+  external: ['better-sqlite3', 'pg', 'pg-native', 'playwright-core', '@grpc/grpc-js', '@grpc/proto-loader', '@nats-io/*'],
   define: { __SWIFTLET_VERSION__: JSON.stringify(pkg.version) },
   banner: { js: requireShim },
   logLevel: 'warning',

@@ -1,5 +1,6 @@
 import type { Artifact, TaskRecord } from '../core/index.js';
 import type { Queued, TaskHeap } from './heap.js';
+import type { TaskOffer } from './transport.js';
 import type { SubscriberSpec, TaskHandler } from './types.js';
 
 // The local bus's bookkeeping: what it knows of each task it queues or holds, and of each subscriber.
@@ -9,6 +10,8 @@ export interface Live extends Queued {
   task: TaskRecord;
   queue: TaskHeap<Live> | undefined;
   held: Held | undefined;
+  /** With a transport: the offer it came in, acked once it is claimed here (or known to be done with). */
+  offer: TaskOffer | undefined;
   deadlineTimer: NodeJS.Timeout | undefined;
 }
 

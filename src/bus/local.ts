@@ -16,6 +16,7 @@ import {
 import type { TaskChange, TaskGuard, TaskStore, TaskWrite } from '../store/index.js';
 import type { TaskHeap } from './heap.js';
 import type { Held, Live, Sub } from './live.js';
+import type { TaskChanged, TaskOffer, TaskTransport, TransportListener } from './transport.js';
 import { TaskQueues } from './queues.js';
 import { agentTarget, errorPayload, newTaskRecord, notHeld, skillTarget, targetKeyOf } from './records.js';
 import { Watchers } from './watchers.js';
@@ -48,6 +49,13 @@ export interface LocalBusOptions {
    * a process that publishes without consuming (the CLI) names the configured agents here.
    */
   recipients?: readonly BroadcastRecipient[];
+  /**
+   * How tasks reach the other instances on the store (nats). Without one, this process hands out tasks from its own
+   * queues and learns of the others' by the sweep.
+   */
+  transport?: TaskTransport;
+  /** With a transport: how long a task waits unclaimed before the sweep checks that its offer was not lost. */
+  republishMs?: number;
   /** Failures nobody waits for (a write behind, a sweep). */
   onError?: (err: unknown) => void;
 }
@@ -58,7 +66,16 @@ export interface BroadcastRecipient {
   skills: readonly string[];
 }
 
-export const BUS_DEFAULTS = { leaseMs: 30_000, maxAttempts: 3, maxQueued: 10_000, sweepMs: 1000 } as const;
+export const BUS_DEFAULTS = {
+  leaseMs: 30_000,
+  maxAttempts: 3,
+  maxQueued: 10_000,
+  sweepMs: 1000,
+  republishMs: 30_000,
+} as const;
+
+/** With a transport: offers fetched beyond what this process's subscribers have room for, so priority can order them. */
+const PREFETCH = 32;
 
 const ACTIVE: readonly TaskState[] = ['submitted', 'working', 'input-required'];
 
@@ -69,9 +86,18 @@ const ACTIVE: readonly TaskState[] = ['submitted', 'working', 'input-required'];
  * store's unfinished tasks to pick up what other processes published, canceled or abandoned.
  */
 export class LocalBus implements TaskBus {
-  readonly kind = 'local';
+  readonly kind: string;
   readonly tasks: TaskStore;
-  #o: Required<Omit<LocalBusOptions, 'store' | 'onError' | 'recipients'>>;
+  #o: Required<Omit<LocalBusOptions, 'store' | 'onError' | 'recipients' | 'transport'>>;
+  #transport: TaskTransport | undefined;
+  /** With a transport: the targets this process fetches offers of. */
+  #listeners = new Map<string, TransportListener>();
+  /** With a transport: offers being sent (committed, not yet in the transport), which the sweep must not resend. */
+  #offering = new Set<string>();
+  #lastReoffer = 0;
+  /** With a transport: offers not yet sent, awaited by close(). */
+  #sending = new Set<Promise<void>>();
+  #feedScheduled = false;
   #onError: (err: unknown) => void;
   #writer: TaskWriter;
   #live = new Map<string, Live>();
@@ -102,7 +128,11 @@ export class LocalBus implements TaskBus {
       maxAttempts: options.maxAttempts ?? BUS_DEFAULTS.maxAttempts,
       maxQueued: options.maxQueued ?? BUS_DEFAULTS.maxQueued,
       sweepMs: options.sweepMs ?? BUS_DEFAULTS.sweepMs,
+      republishMs: options.republishMs ?? BUS_DEFAULTS.republishMs,
     };
+    this.#transport = options.transport;
+    this.kind = this.#transport?.kind ?? 'local';
+    this.#transport?.onChanged((c) => this.#remoteChange(c));
     this.#onError = options.onError ?? (() => undefined);
     this.#writer = new TaskWriter(this.tasks, this.#onError);
     this.#watchers = new Watchers(this.tasks, this.#o.sweepMs);
@@ -129,7 +159,7 @@ export class LocalBus implements TaskBus {
     const depth = spec.parentId === undefined ? 0 : await this.#depthUnder(spec.tenant, spec.parentId);
     const task = newTaskRecord(spec, now, depth, this.#o.maxAttempts);
     if ('broadcast' in spec.target) return this.#publishBroadcast(task, spec.target.filter);
-    this.#checkRoom(task);
+    await this.#checkRoom(task);
     const r = await this.#writer.submit({ op: 'create', task, events: [{ type: 'state', state: 'submitted' }] });
     if (!r.ok) return r.existing!;
     task.lastSeq = r.lastSeq!;
@@ -143,9 +173,11 @@ export class LocalBus implements TaskBus {
     return parent ? parent.depth + 1 : 0;
   }
 
-  #checkRoom(task: TaskRecord): void {
-    const size = this.#queues.of(task, false)?.size ?? 0;
-    if (size >= this.#o.maxQueued) {
+  async #checkRoom(task: TaskRecord): Promise<void> {
+    const size = this.#transport
+      ? await this.#transport.admit(task, this.#o.maxQueued)
+      : (this.#queues.of(task, false)?.size ?? 0);
+    if (size !== undefined && size >= this.#o.maxQueued) {
       this.#stats.refused++;
       throw new SwiftletError(
         'SWIFTLET_ERR_QUEUE_FULL',
@@ -184,7 +216,7 @@ export class LocalBus implements TaskBus {
       depth: parent.depth,
     }));
     for (const c of children) delete c.idempotencyKey;
-    for (const c of children) this.#checkRoom(c);
+    for (const c of children) await this.#checkRoom(c);
     const writes: TaskWrite[] = [
       {
         op: 'create',
@@ -226,6 +258,7 @@ export class LocalBus implements TaskBus {
       slot: -1,
       queue: undefined,
       held: undefined,
+      offer: undefined,
       deadlineTimer: undefined,
     };
     this.#live.set(key, live);
@@ -239,15 +272,25 @@ export class LocalBus implements TaskBus {
   #forget(live: Live): void {
     live.queue?.remove(live);
     live.queue = undefined;
+    live.offer?.ack();
+    live.offer = undefined;
     if (live.deadlineTimer) clearTimeout(live.deadlineTimer);
     this.#live.delete(sessionKeyString(live.task.tenant, live.task.id));
   }
 
+  /** A task is waiting: queues it here, or with a transport offers it to every instance. */
   #enqueue(live: Live): void {
     if ('broadcast' in live.task.target || live.held || live.queue) return;
+    if (this.#transport) return void this.#offer(live.task);
+    this.#queueHere(live, true);
+  }
+
+  /** Queues a task here; `claim`: hands it at once to a subscriber with room (else the next feed does). */
+  #queueHere(live: Live, claim: boolean): void {
     const heap = this.#queues.of(live.task, true)!;
     heap.push(live);
     live.queue = heap;
+    if (!claim) return;
     const subs = this.#subs.get(targetKeyOf(live.task));
     if (!subs) return;
     for (let i = 0; i < subs.length; i++) {
@@ -257,6 +300,54 @@ export class LocalBus implements TaskBus {
         this.#claimFor(sub, heap);
         return;
       }
+    }
+  }
+
+  /** Sends a committed, unclaimed task through the transport; a failure leaves it to the sweep's re-offer. */
+  #offer(t: TaskRecord): void {
+    const key = sessionKeyString(t.tenant, t.id);
+    const sent = this.#transport!.offer({ ...t })
+      .catch(this.#onError)
+      .finally(() => {
+        this.#offering.delete(key);
+        this.#sending.delete(sent);
+      });
+    this.#offering.add(key);
+    this.#sending.add(sent);
+  }
+
+  /** An offer fetched from the transport: queued here for the subscribers of its target, unless none can take it. */
+  #offered(target: string, offer: TaskOffer): void {
+    const t = offer.task;
+    const subs = this.#subs.get(target);
+    if (this.#closed || !subs?.some((s) => !s.closed && inScope(s, t.tenant))) return offer.nak(subs ? 1000 : 0);
+    let live = this.#live.get(sessionKeyString(t.tenant, t.id));
+    if (live?.held || (live && live.task.state !== 'submitted' && live.task.lastSeq > t.lastSeq)) return offer.ack();
+    if (!live) live = this.#track({ ...t });
+    else if (t.lastSeq > live.task.lastSeq) Object.assign(live.task, t);
+    live.offer?.ack(); // a second offer of one task: the newer one stands for it
+    live.offer = offer;
+    if (!live.queue) this.#queueHere(live, false);
+    this.#feedSoon();
+  }
+
+  /** Feeds every subscriber on the next turn of the loop, so that offers fetched together are ordered by priority. */
+  #feedSoon(): void {
+    if (this.#feedScheduled) return;
+    this.#feedScheduled = true;
+    setImmediate(() => {
+      this.#feedScheduled = false;
+      for (const list of this.#subs.values()) for (const sub of list) this.#feed(sub);
+      this.#wantOffers();
+    });
+  }
+
+  /** Asks the transport for as many offers per target as its subscribers here have room for, and a few more. */
+  #wantOffers(): void {
+    for (const [target, listener] of this.#listeners) {
+      let room = PREFETCH - this.#queues.sizeOf(target);
+      for (const sub of this.#subs.get(target) ?? []) if (!sub.closed) room += sub.capacity - sub.held;
+      if (room > 0) listener.want(room);
     }
   }
 
@@ -276,7 +367,13 @@ export class LocalBus implements TaskBus {
     void this.#claim(sub, live).catch((err: unknown) => {
       sub.held--;
       this.#onError(err);
-      if (this.#live.get(sessionKeyString(live.task.tenant, live.task.id)) === live) this.#enqueue(live);
+      if (this.#live.get(sessionKeyString(live.task.tenant, live.task.id)) !== live) return;
+      if (live.offer) {
+        // Offered again (to any instance) after a pause, rather than retried here at once.
+        live.offer.nak(1000);
+        live.offer = undefined;
+        this.#forget(live);
+      } else this.#enqueue(live);
     });
   }
 
@@ -294,12 +391,24 @@ export class LocalBus implements TaskBus {
       at: Date.now(),
     });
     if (!r.ok) {
-      // Another process claimed, canceled or expired it: the sweep brings back what is still waiting.
       sub.held--;
+      if (live.offer) {
+        // A stale offer (of an earlier attempt) of a task still waiting: claim what the store has.
+        const now = await this.tasks.get(t.tenant, t.id);
+        if (now?.state === 'submitted' && now.attempt !== t.attempt && !live.queue && !live.held) {
+          Object.assign(t, now);
+          this.#queueHere(live, false);
+          this.#feedSoon();
+          return;
+        }
+      }
+      // Another process claimed, canceled or expired it: the sweep brings back what is still waiting.
       this.#forget(live);
       this.#feed(sub);
       return;
     }
+    live.offer?.ack();
+    live.offer = undefined;
     Object.assign(t, { state: 'working', attempt, assignee: sub.spec.agent, leaseUntil, lastSeq: r.lastSeq! });
     t.updatedAt = Math.max(t.updatedAt, Date.now());
     this.#stats.claimed++;
@@ -343,7 +452,7 @@ export class LocalBus implements TaskBus {
         renew();
         held.storedLease = held.leaseUntil;
         const write = this.#heldWrite(t, held, { leaseUntil: held.leaseUntil }, [{ type: 'progress', ...update }]);
-        const watched = this.#watchers.has(t.tenant, t.id);
+        const watched = this.#transport !== undefined || this.#watchers.has(t.tenant, t.id);
         this.#writer.behind(write, watched ? () => this.#notify(t) : undefined);
         t.lastSeq++;
       },
@@ -415,7 +524,10 @@ export class LocalBus implements TaskBus {
     live.held = undefined;
     held.sub.live.delete(live);
     held.sub.held--;
-    queueMicrotask(() => this.#feed(held.sub));
+    queueMicrotask(() => {
+      this.#feed(held.sub);
+      if (this.#transport) this.#wantOffers();
+    });
   }
 
   #lost(live: Live, held: Held): SwiftletError {
@@ -496,7 +608,7 @@ export class LocalBus implements TaskBus {
       this.#ended(live);
       return { ...live.task };
     }
-    this.#watchers.notify(tenant, id);
+    this.#changed({ tenant, id });
     return this.tasks.get(tenant, id);
   }
 
@@ -598,8 +710,17 @@ export class LocalBus implements TaskBus {
       let list = this.#subs.get(target);
       if (!list) this.#subs.set(target, (list = []));
       list.push(sub);
+      if (this.#transport && !this.#listeners.has(target)) {
+        this.#listeners.set(
+          target,
+          this.#transport.listen(target, (offer) => this.#offered(target, offer)),
+        );
+      }
     }
-    queueMicrotask(() => this.#feed(sub));
+    queueMicrotask(() => {
+      this.#feed(sub);
+      if (this.#transport) this.#wantOffers();
+    });
     return { close: () => this.#unsubscribe(sub) };
   }
 
@@ -609,7 +730,10 @@ export class LocalBus implements TaskBus {
     for (const target of sub.targets) {
       const list = this.#subs.get(target)?.filter((s) => s !== sub) ?? [];
       if (list.length) this.#subs.set(target, list);
-      else this.#subs.delete(target);
+      else {
+        this.#subs.delete(target);
+        this.#stopListening(target);
+      }
     }
     const releasing: Promise<void>[] = [];
     for (const live of [...sub.live]) {
@@ -624,6 +748,19 @@ export class LocalBus implements TaskBus {
     await Promise.all(releasing);
   }
 
+  /** Nobody here takes a target's tasks any more: its offers queued here go back, to be offered elsewhere at once. */
+  #stopListening(target: string): void {
+    const listener = this.#listeners.get(target);
+    if (!listener) return;
+    listener.close();
+    this.#listeners.delete(target);
+    for (const live of this.#queues.take(target)) {
+      live.queue = undefined;
+      live.offer?.nak();
+      live.offer = undefined;
+    }
+  }
+
   // ---------------------------------------------------------------------------------------------------------------
   // Watching
 
@@ -632,7 +769,53 @@ export class LocalBus implements TaskBus {
   }
 
   #notify(t: TaskRecord): void {
-    this.#watchers.notify(t.tenant, t.id);
+    this.#changed(
+      t.parentId === undefined ? { tenant: t.tenant, id: t.id } : { tenant: t.tenant, id: t.id, parentId: t.parentId },
+    );
+  }
+
+  #changed(c: TaskChanged): void {
+    this.#watchers.notify(c.tenant, c.id);
+    this.#transport?.changed(c);
+  }
+
+  /** Another instance changed a task: wake its watchers here, and check the task if this process holds or tracks it. */
+  #remoteChange(c: TaskChanged): void {
+    this.#watchers.notify(c.tenant, c.id);
+    const live = this.#live.get(sessionKeyString(c.tenant, c.id));
+    if (live) void this.#recheck(live).catch(this.#onError);
+    if (c.parentId !== undefined) {
+      const parent = this.#live.get(sessionKeyString(c.tenant, c.parentId));
+      if (parent && 'broadcast' in parent.task.target) void this.#settleBroadcast(parent.task).catch(this.#onError);
+    }
+  }
+
+  async #recheck(live: Live): Promise<void> {
+    const t = await this.tasks.get(live.task.tenant, live.task.id);
+    if (!t || this.#live.get(sessionKeyString(t.tenant, t.id)) !== live) return;
+    const held = live.held;
+    if (held && !held.done) {
+      if (t.state === 'working' && t.attempt === held.attempt) return;
+      if (!isTerminal(t.state)) return void this.#lost(live, held);
+    } else if (t.state === 'submitted') {
+      if (t.lastSeq > live.task.lastSeq) Object.assign(live.task, t);
+      return;
+    } else if (!isTerminal(t.state)) {
+      // Claimed by another instance: it is that one's to track now.
+      return this.#forget(live);
+    }
+    this.#endedElsewhere(live, t);
+  }
+
+  /** Another process ended a task this one tracks: its consumer here (if any) is aborted. */
+  #endedElsewhere(live: Live, t: TaskRecord): void {
+    const held = live.held;
+    if (held && !held.done) {
+      this.#letGo(live, held);
+      held.controller.abort(new SwiftletError('SWIFTLET_ERR_ABORTED', `task ${t.id} ${t.state}`));
+    }
+    live.task = t;
+    this.#ended(live);
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -649,6 +832,7 @@ export class LocalBus implements TaskBus {
     if (this.#closed) return;
     const now = Date.now();
     const seen = new Set<string>();
+    const waiting: TaskRecord[] = [];
     let after = '';
     for (;;) {
       const page = await this.tasks.active(after, 1000);
@@ -656,22 +840,23 @@ export class LocalBus implements TaskBus {
         const key = sessionKeyString(t.tenant, t.id);
         seen.add(key);
         await this.#reconcile(key, t, now);
+        const known = this.#live.get(key)?.task ?? t;
+        if (this.#transport && known.state === 'submitted' && !this.#offering.has(key)) waiting.push(known);
       }
       if (page.length < 1000) break;
       after = page[page.length - 1]!.id;
+    }
+    if (this.#transport && now - this.#lastReoffer >= Math.min(this.#o.republishMs, 5000)) {
+      // Offers the transport lost (a purged stream, a NATS server that lost its last writes) are sent again.
+      this.#lastReoffer = now;
+      await this.#transport.reoffer(waiting, now - this.#o.republishMs);
     }
     // Tracked tasks the store no longer has unfinished: ended by another process (a cancel from the CLI).
     for (const [key, live] of this.#live) {
       if (seen.has(key) || live.task.createdAt > now) continue;
       const t = await this.tasks.get(live.task.tenant, live.task.id);
       if (!t || !isTerminal(t.state) || this.#live.get(key) !== live) continue;
-      const held = live.held;
-      if (held && !held.done) {
-        this.#letGo(live, held);
-        held.controller.abort(new SwiftletError('SWIFTLET_ERR_ABORTED', `task ${t.id} ${t.state}`));
-      }
-      live.task = t;
-      this.#ended(live);
+      this.#endedElsewhere(live, t);
     }
   }
 
@@ -689,7 +874,8 @@ export class LocalBus implements TaskBus {
     }
     if (t.state === 'submitted') {
       if (t.attempt >= t.maxAttempts) return this.#requeue(t, { states: ['submitted'], attempt: t.attempt }, 'swept');
-      this.#enqueue(this.#track(t));
+      // With a transport, a waiting task reaches its consumer as an offer (the re-offer above, if it was lost).
+      if (!this.#transport) this.#enqueue(this.#track(t));
     } else if (t.state === 'working' && t.leaseUntil !== undefined && t.leaseUntil < now) {
       await this.#requeue(t, { states: ['working'], attempt: t.attempt, leaseBefore: now }, 'lease lapsed');
     }
@@ -706,10 +892,13 @@ export class LocalBus implements TaskBus {
     for (const list of this.#subs.values()) for (const s of list) subs.add(s);
     await Promise.all([...subs].map((s) => this.#unsubscribe(s)));
     this.#closed = true;
+    for (const target of [...this.#listeners.keys()]) this.#stopListening(target);
     for (const live of this.#live.values()) if (live.deadlineTimer) clearTimeout(live.deadlineTimer);
     this.#live.clear();
     this.#queues.clear();
     await this.#writer.drain();
+    await Promise.all(this.#sending);
+    await this.#transport?.close();
     this.#watchers.wakeAll();
   }
 

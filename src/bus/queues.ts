@@ -34,6 +34,22 @@ export class TaskQueues<T extends Queued & { task: TaskRecord }> {
     return best;
   }
 
+  /** Unclaimed tasks of one target, over every tenant. */
+  sizeOf(target: string): number {
+    let n = 0;
+    for (const heap of this.#byTarget.get(target)?.values() ?? []) n += heap.size;
+    return n;
+  }
+
+  /** Empties one target's heaps, returning what they held. */
+  take(target: string): T[] {
+    const out: T[] = [];
+    for (const heap of this.#byTarget.get(target)?.values() ?? [])
+      for (let x = heap.pop(); x; x = heap.pop()) out.push(x);
+    this.#byTarget.delete(target);
+    return out;
+  }
+
   clear(): void {
     this.#byTarget.clear();
   }

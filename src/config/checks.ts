@@ -26,6 +26,7 @@ export function crossCheck(raw: unknown, env: Env): RawIssue[] {
     ...checkAgents(raw.agents, isRecord(raw.providers) ? raw.providers : undefined),
     ...checkProviders(raw.providers, env),
     ...checkStorage(raw.storage),
+    ...checkBus(raw.bus),
     ...checkServer(raw.server, raw.agents, env),
   ];
 }
@@ -87,6 +88,21 @@ function checkProviders(providers: unknown, env: Env): RawIssue[] {
       path: ['providers', name, 'apiKey'],
       message: `no API key for ${official}: set providers.${name}.apiKey or the ${envName} environment variable`,
     });
+  }
+  return issues;
+}
+
+function checkBus(bus: unknown): RawIssue[] {
+  if (!isRecord(bus)) return [];
+  const driver = bus.driver ?? 'local';
+  const issues: RawIssue[] = [];
+  if (driver === 'nats' && bus.url === undefined) {
+    issues.push({ path: ['bus', 'url'], message: 'required when driver is nats' });
+  }
+  if (driver === 'local') {
+    for (const key of ['url', 'stream', 'republishMs']) {
+      if (bus[key] !== undefined) issues.push({ path: ['bus', key], message: 'applies only to driver nats' });
+    }
   }
   return issues;
 }

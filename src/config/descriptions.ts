@@ -36,7 +36,8 @@ export const DESCRIPTIONS: Record<string, string> = {
   'agents.<name>.tools[].agents[]': 'delegate: an agent name',
   'agents.<name>.tools[].maxDepth': 'delegate: longest chain of delegated tasks (A→B→C is 2)',
   'agents.<name>.tools[].maxTasksPerTurn': 'delegate: tasks one turn may hand out',
-  'agents.<name>.tools[].waitTimeoutMs': "delegate: longest wait for an answer; then the task id is returned to check later",
+  'agents.<name>.tools[].waitTimeoutMs':
+    'delegate: longest wait for an answer; then the task id is returned to check later',
   'agents.<name>.maxSteps': 'model calls per turn at most',
   'agents.<name>.temperature': 'sampling temperature, 0 to 2; default: the provider default',
   'agents.<name>.maxTokens': 'output tokens per model call; default: the provider default',
@@ -108,7 +109,12 @@ export const DESCRIPTIONS: Record<string, string> = {
   'server.grpc.tls.keyFile': 'PEM private key, relative to the config file',
   'server.grpc.tls.caFile': 'PEM CA: clients must present a certificate it signed (mutual TLS)',
   bus: 'the task bus: tasks agents and clients hand to agents (docs/tasks.md)',
-  'bus.driver': 'local: queues in this process, records in the session store',
+  'bus.driver':
+    'local: queues in this process, records in the session store; nats: instances on one store share queues through NATS JetStream (docs/tasks.md)',
+  'bus.url': 'nats: the NATS server(s), nats://host:4222, comma-separated (required with driver nats)',
+  'bus.stream': "nats: the JetStream stream holding the offers, made when missing (also its subjects' first token)",
+  'bus.republishMs':
+    'nats: a task unclaimed this long is offered again if NATS lost its offer (purged, or a server lost its last writes)',
   'bus.leaseMs': 'a claimed task returns to its queue when its consumer shows no sign of life for this long',
   'bus.maxAttempts': 'claims before a task fails (each lapsed lease or released task used one)',
   'bus.maxQueued': 'unclaimed tasks per tenant and target; a publish beyond it gets 429 SWIFTLET_ERR_QUEUE_FULL',

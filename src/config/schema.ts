@@ -105,7 +105,7 @@ const basicToolName = z.enum(BASIC_TOOLS, {
         ? 'http_fetch needs allowHosts: write it as { name: http_fetch, allowHosts: [api.example.com] }'
         : iss.input === 'delegate'
           ? 'write delegate as a mapping: { name: delegate } (options: agents, maxDepth, maxTasksPerTurn, waitTimeoutMs)'
-        : `unknown tool ${JSON.stringify(iss.input)}: expected one of ${TOOL_NAMES.join(', ')}`,
+          : `unknown tool ${JSON.stringify(iss.input)}: expected one of ${TOOL_NAMES.join(', ')}`,
 });
 
 const toolSchema = z.union([
@@ -248,7 +248,13 @@ const serverSchema = z
 
 const busSchema = z
   .strictObject({
-    driver: z.enum(['local']).default('local'),
+    driver: z.enum(['local', 'nats']).default('local'),
+    url: z.string().min(1).optional(),
+    stream: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only')
+      .default('SWIFTLET_TASKS'),
+    republishMs: posInt().default(30_000),
     leaseMs: posInt().default(30_000),
     maxAttempts: posInt().default(3),
     maxQueued: posInt().default(10_000),

@@ -89,7 +89,13 @@ export interface SkillConfig {
 
 /** The task bus: where tasks between agents are queued and how their claims behave. */
 export interface BusConfig {
-  readonly driver: 'local';
+  readonly driver: 'local' | 'nats';
+  /** nats: the server(s), `nats://host:4222`, comma-separated. */
+  readonly url?: string | undefined;
+  /** nats: the JetStream stream (and the first token of its subjects). */
+  readonly stream: string;
+  /** nats: a task unclaimed this long is offered again if NATS lost its offer. */
+  readonly republishMs: number;
   readonly leaseMs: number;
   readonly maxAttempts: number;
   readonly maxQueued: number;

@@ -151,6 +151,12 @@ export const ERROR_CODES = {
     httpStatus: 500,
     doc: 'The database was written by a newer Swiftlet, or its schema could not be migrated.',
   },
+  SWIFTLET_ERR_BUS_UNAVAILABLE: {
+    fault: 'system',
+    retryable: true,
+    httpStatus: 503,
+    doc: "The task bus's transport (`bus.driver: nats`) could not be reached at start-up. Once connected, an outage of NATS delays tasks but loses none: they wait in the store.",
+  },
   SWIFTLET_ERR_SHUTTING_DOWN: {
     fault: 'system',
     retryable: true,

@@ -23,6 +23,8 @@ export interface RuntimeOptions {
    * publish tasks (the delegate tool), which the server runs.
    */
   consumeTasks?: boolean;
+  /** Failures of the task bus that nobody waits for (a write behind, a sweep, the NATS link); default: ignored. */
+  onBusError?: (err: unknown) => void;
   /** Extra tools per agent name (library users' `defineTool` tools). */
   tools?: Readonly<Record<string, readonly Tool[]>>;
 }
@@ -56,6 +58,20 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
       flushIntervalMs: config.storage.flushIntervalMs,
     });
     const b = config.bus;
+    const onError = options.onBusError ?? (() => undefined);
+    // NATS's client loads only when the config asks for it.
+    const transport =
+      b.driver === 'nats'
+        ? await (
+            await import('../bus/nats/index.js')
+          ).NatsTransport.connect({
+            url: b.url!,
+            stream: b.stream,
+            instanceId: store.instanceId,
+            tasks: store.tasks,
+            onError,
+          })
+        : undefined;
     const bus = new LocalBus({
       store: store.tasks,
       instanceId: store.instanceId,
@@ -63,6 +79,9 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
       maxAttempts: b.maxAttempts,
       maxQueued: b.maxQueued,
       sweepMs: b.sweepMs,
+      republishMs: b.republishMs,
+      onError,
+      ...(transport ? { transport } : {}),
     });
     busRef.bus = bus;
     const runtime = new Runtime({

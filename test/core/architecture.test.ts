@@ -25,9 +25,10 @@ const ALLOWED: Record<string, string[]> = {
 
 /**
  * Secondary public entries: the mock LLM can be loaded without the provider adapters (lighter CLI start-up); the
- * gRPC broker is imported by `serve` only when configured, so it is not in the gateway's index.
+ * gRPC broker is imported by `serve` only when configured, so it is not in the gateway's index; so is the bus's NATS
+ * transport, by the runtime.
  */
-const SUB_ENTRIES = new Set(['model/mock/index.ts', 'gateway/grpc/index.ts']);
+const SUB_ENTRIES = new Set(['model/mock/index.ts', 'gateway/grpc/index.ts', 'bus/nats/index.ts']);
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {

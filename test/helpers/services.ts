@@ -56,3 +56,41 @@ export async function postgresStorage(t: TestContext, prefix: string): Promise<s
   });
   return `{ driver: postgres, url: ${JSON.stringify(url)}, schema: ${schema} }`;
 }
+
+export const NATS_URL = process.env.SWIFTLET_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+
+let natsProbe: Promise<string | undefined> | undefined;
+let natsTold = false;
+
+/** Resolves to why NATS JetStream is unusable, or undefined when it answers. Probed once per process. */
+function probeNats(): Promise<string | undefined> {
+  natsProbe ??= (async () => {
+    const { connect } = await import('@nats-io/transport-node');
+    const { jetstreamManager } = await import('@nats-io/jetstream');
+    try {
+      const nc = await connect({ servers: NATS_URL, timeout: 3000 });
+      try {
+        await (await jetstreamManager(nc)).getAccountInfo();
+      } finally {
+        await nc.close();
+      }
+      return undefined;
+    } catch (err) {
+      return `NATS JetStream at ${NATS_URL} is unreachable (${err instanceof Error ? err.message : String(err)})`;
+    }
+  })();
+  return natsProbe;
+}
+
+/** The NATS URL for tests, or null after skipping `t` (failing it with SWIFTLET_REQUIRE_SERVICES=1) when unreachable. */
+export async function requireNats(t: TestContext): Promise<string | null> {
+  const reason = await probeNats();
+  if (reason === undefined) return NATS_URL;
+  if (process.env.SWIFTLET_REQUIRE_SERVICES === '1') throw new Error(`${reason}; SWIFTLET_REQUIRE_SERVICES=1`);
+  if (!natsTold) {
+    natsTold = true;
+    console.log(`skipping NATS tests: ${reason}`);
+  }
+  t.skip(reason);
+  return null;
+}

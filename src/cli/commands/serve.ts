@@ -46,7 +46,10 @@ const command: Command = {
       ...(flags.port === undefined ? {} : { port: flags.port }),
     };
     const log = createLogger({ level: flags.level ?? config.logging.level });
-    const runtime = await createRuntime({ config: loaded });
+    const runtime = await createRuntime({
+      config: loaded,
+      onBusError: (err) => log.warn({ err }, 'task bus'),
+    });
     const tenants = [LOCAL_TENANT, ...options.apiKeys.map((k) => k.tenant)];
     const obs = options.metrics ? startObservability({ stats: () => runtime.stats, tenants }) : undefined;
     const stopFailureLog = logFailures(log);

@@ -1,0 +1,1 @@
+export { NatsTransport, type NatsTransportOptions } from './transport.js';
