@@ -72,6 +72,7 @@ export const BUS_DEFAULTS = {
   maxQueued: 10_000,
   sweepMs: 1000,
   republishMs: 30_000,
+  natsStream: 'SWIFTLET_TASKS',
 } as const;
 
 /** With a transport: offers fetched beyond what this process's subscribers have room for, so priority can order them. */

@@ -253,8 +253,8 @@ const busSchema = z
     stream: z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only')
-      .default('SWIFTLET_TASKS'),
-    republishMs: posInt().default(30_000),
+      .optional(),
+    republishMs: posInt().optional(),
     leaseMs: posInt().default(30_000),
     maxAttempts: posInt().default(3),
     maxQueued: posInt().default(10_000),

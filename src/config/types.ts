@@ -93,9 +93,9 @@ export interface BusConfig {
   /** nats: the server(s), `nats://host:4222`, comma-separated. */
   readonly url?: string | undefined;
   /** nats: the JetStream stream (and the first token of its subjects). */
-  readonly stream: string;
+  readonly stream?: string | undefined;
   /** nats: a task unclaimed this long is offered again if NATS lost its offer. */
-  readonly republishMs: number;
+  readonly republishMs?: number | undefined;
   readonly leaseMs: number;
   readonly maxAttempts: number;
   readonly maxQueued: number;

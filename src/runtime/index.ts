@@ -2,7 +2,7 @@ import type { LoadedConfig, SwiftletConfig } from '../config/index.js';
 import { loadConfig } from '../config/index.js';
 import { GroupCommitWriter, openStore, type SessionStore } from '../store/index.js';
 import type { Tool } from '../tools/index.js';
-import { LocalBus } from '../bus/index.js';
+import { BUS_DEFAULTS, LocalBus } from '../bus/index.js';
 import { buildAgents, type BusRef } from './build.js';
 import { Runtime } from './runtime.js';
 
@@ -66,7 +66,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
             await import('../bus/nats/index.js')
           ).NatsTransport.connect({
             url: b.url!,
-            stream: b.stream,
+            stream: b.stream ?? BUS_DEFAULTS.natsStream,
             instanceId: store.instanceId,
             tasks: store.tasks,
             onError,
@@ -79,7 +79,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
       maxAttempts: b.maxAttempts,
       maxQueued: b.maxQueued,
       sweepMs: b.sweepMs,
-      republishMs: b.republishMs,
+      ...(b.republishMs === undefined ? {} : { republishMs: b.republishMs }),
       onError,
       ...(transport ? { transport } : {}),
     });
