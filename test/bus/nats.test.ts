@@ -3,13 +3,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, type TestContext } from 'node:test';
-import { LocalBus } from '../../src/bus/index.js';
-import { NatsTransport } from '../../src/bus/nats/index.js';
+import { after } from 'node:test';
 import { newId } from '../../src/core/index.js';
 import { SqliteStore, type SessionStore } from '../../src/store/index.js';
 import { requireNats } from '../helpers/services.js';
-import { busContract, type BusOptions } from './contract.js';
+import { busContract } from './contract.js';
+import { natsBus } from './nats-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'swiftlet-nats-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -25,30 +24,6 @@ after(async () => {
   for (const s of streams) await jsm.streams.delete(s).catch(() => undefined);
   await nc.close();
 });
-
-/** A started bus on `store` with a NATS transport on `stream`, closed (with the store) when `t` ends. */
-export async function natsBus(
-  t: TestContext,
-  store: SessionStore,
-  url: string,
-  stream: string,
-  options: BusOptions & { republishMs?: number } = {},
-): Promise<LocalBus> {
-  const transport = await NatsTransport.connect({
-    url,
-    stream,
-    instanceId: store.instanceId,
-    tasks: store.tasks,
-    onError: () => undefined,
-  });
-  const bus = new LocalBus({ store: store.tasks, instanceId: store.instanceId, sweepMs: 200, transport, ...options });
-  t.after(async () => {
-    await bus.close();
-    await store.close();
-  });
-  await bus.start();
-  return bus;
-}
 
 busContract('nats (records on SQLite)', async (t, options) => {
   const url = await requireNats(t);

@@ -55,6 +55,10 @@ export class NatsTransport implements TaskTransport {
   #changeHandlers: ((c: TaskChanged) => void)[] = [];
   #listeners = new Set<Listener>();
   #closed = false;
+  /** False while the client reconnects: counts and offers are not waited for then (the store has the tasks). */
+  #connected = true;
+  /** An offer could not be sent: the next re-offer sends every waiting task of a short queue, however new. */
+  #missed = false;
 
   private constructor(nc: NatsConnection, js: JetStreamClient, jsm: JetStreamManager, o: NatsTransportOptions) {
     this.#nc = nc;
@@ -77,6 +81,12 @@ export class NatsTransport implements TaskTransport {
         for (const h of this.#changeHandlers) h(change);
       },
     });
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (s.type === 'disconnect') this.#connected = false;
+        else if (s.type === 'reconnect') this.#connected = true;
+      }
+    })().catch(() => undefined);
   }
 
   /** Connects, and makes the stream when it is missing. */
@@ -156,9 +166,12 @@ export class NatsTransport implements TaskTransport {
     if (!c || Date.now() - c.at > COUNT_TTL_MS) {
       if (!c) this.#counts.set(subject, (c = { n: 0, at: 0, reading: undefined }));
       const entry = c;
-      entry.reading ??= this.#count(subject).finally(() => (entry.reading = undefined));
-      const n = await entry.reading;
-      if (Date.now() - entry.at > COUNT_TTL_MS) Object.assign(entry, { n, at: Date.now() });
+      if (this.#connected) {
+        entry.reading ??= this.#count(subject).finally(() => (entry.reading = undefined));
+        // Unreadable (NATS went away meanwhile): the count as last known stands.
+        const n = await entry.reading.catch(() => undefined);
+        if (n !== undefined && Date.now() - entry.at > COUNT_TTL_MS) Object.assign(entry, { n, at: Date.now() });
+      }
     }
     if (c.n >= limit) return c.n;
     c.n++;
@@ -182,20 +195,29 @@ export class NatsTransport implements TaskTransport {
 
   async #publish(task: TaskRecord, msgID: string): Promise<void> {
     if (this.#closed) return;
-    await this.#ensureStream();
+    if (!this.#connected) {
+      this.#missed = true;
+      return;
+    }
     const inline = JSON.stringify({ task } satisfies Wire);
     const body = inline.length <= INLINE_BYTES ? inline : JSON.stringify({ ref: { tenant: task.tenant, id: task.id } });
     try {
+      await this.#ensureStream();
       await this.#js.publish(this.#subject(task), body, { msgID });
     } catch (err) {
+      this.#missed = true;
       this.#lost(err);
       throw err;
     }
   }
 
   async reoffer(waiting: readonly TaskRecord[], before: number): Promise<number> {
-    if (waiting.length === 0 || this.#closed) return 0;
+    if (waiting.length === 0 || this.#closed || !this.#connected) return 0;
     await this.#ensureStream();
+    // After an offer that failed, the newest waiting tasks may be the ones missing.
+    const missed = this.#missed;
+    this.#missed = false;
+    if (missed) before = Infinity;
     const bySubject = new Map<string, TaskRecord[]>();
     for (const t of waiting) {
       const s = this.#subject(t);
