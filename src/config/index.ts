@@ -8,6 +8,7 @@ export type {
   ApiKeyConfig,
   BasicToolConfig,
   BasicToolName,
+  BusConfig,
   ConfigIssue,
   HttpFetchToolConfig,
   LimitsConfig,

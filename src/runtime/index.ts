@@ -2,12 +2,13 @@ import type { LoadedConfig, SwiftletConfig } from '../config/index.js';
 import { loadConfig } from '../config/index.js';
 import { GroupCommitWriter, openStore, type SessionStore } from '../store/index.js';
 import type { Tool } from '../tools/index.js';
-import { BUS_DEFAULTS, LocalBus } from '../bus/index.js';
 import { buildAgents, type BusRef } from './build.js';
+import { openBus } from './bus.js';
 import { Runtime } from './runtime.js';
 
 export { Runtime, type RunRequest, type TurnRun, type AgentInfo } from './runtime.js';
 export { taskPrompt } from './task-agents.js';
+export { openBus } from './bus.js';
 export { recoverOpenTurns, closingEntries, RECOVERY_MESSAGE } from './recovery.js';
 
 export interface RuntimeOptions {
@@ -57,32 +58,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     const writer = new GroupCommitWriter(store, {
       flushIntervalMs: config.storage.flushIntervalMs,
     });
-    const b = config.bus;
-    const onError = options.onBusError ?? (() => undefined);
-    // NATS's client loads only when the config asks for it.
-    const transport =
-      b.driver === 'nats'
-        ? await (
-            await import('../bus/nats/index.js')
-          ).NatsTransport.connect({
-            url: b.url!,
-            stream: b.stream ?? BUS_DEFAULTS.natsStream,
-            instanceId: store.instanceId,
-            tasks: store.tasks,
-            onError,
-          })
-        : undefined;
-    const bus = new LocalBus({
-      store: store.tasks,
-      instanceId: store.instanceId,
-      leaseMs: b.leaseMs,
-      maxAttempts: b.maxAttempts,
-      maxQueued: b.maxQueued,
-      sweepMs: b.sweepMs,
-      ...(b.republishMs === undefined ? {} : { republishMs: b.republishMs }),
-      onError,
-      ...(transport ? { transport } : {}),
-    });
+    const bus = await openBus(config.bus, store, options.onBusError ? { onError: options.onBusError } : {});
     busRef.bus = bus;
     const runtime = new Runtime({
       config,

@@ -18,15 +18,18 @@ export interface Setup {
   cli: (...args: string[]) => Promise<CliResult>;
 }
 
-/** A mock LLM, `swiftlet serve` on it (agents assistant and researcher, a sweep every 100 ms), the CLI on its store. */
-export async function setup(t: TestContext): Promise<Setup> {
+/**
+ * A mock LLM, `swiftlet serve` on it (agents assistant and researcher, a sweep every 100 ms), the CLI on its store.
+ * `bus`: the config's bus section instead.
+ */
+export async function setup(t: TestContext, bus = '{ sweepMs: 100 }'): Promise<Setup> {
   const dir = tempDir(t);
   const mock = await startMockLlm({});
   t.after(() => mock.close());
   const config = writeMockConfig(dir, mock.url, {
     storage: `{ driver: sqlite, path: ${JSON.stringify(join(dir, 'shared.db'))} }`,
     agents: AGENTS,
-    bus: '{ sweepMs: 100 }',
+    bus,
   });
   const serve = startServe(['--config', config, '--port', '0'], dir);
   t.after(async () => {

@@ -2,7 +2,7 @@
 // beside a running server: `send` records a task through a bus of its own that never consumes (the server's sweep
 // picks the task up within bus.sweepMs), `watch` follows the task's events as they are committed, `cancel` ends it
 // (the server aborts its consumer at its next sweep).
-import { LocalBus } from '../../bus/index.js';
+import type { LocalBus } from '../../bus/index.js';
 import type { SwiftletConfig } from '../../config/index.js';
 import {
   ALL_TENANTS,
@@ -31,6 +31,7 @@ import {
   type CommandContext,
   type OptionSpec,
 } from '../command.js';
+import { openBus } from '../../runtime/index.js';
 import { loadCliConfig } from '../runtime-setup.js';
 import { openFromConfig } from './sessions.js';
 
@@ -172,16 +173,16 @@ const command: Command = {
     const { config } = await loadCliConfig(ctx, { warn: false });
     const spec = sub === 'send' ? await sendSpec(ctx, config, rest) : undefined;
     const store = await openFromConfig(config.storage);
-    const bus = new LocalBus({
-      store: store.tasks,
-      instanceId: store.instanceId,
-      leaseMs: config.bus.leaseMs,
-      maxAttempts: config.bus.maxAttempts,
-      maxQueued: config.bus.maxQueued,
-      sweepMs: config.bus.sweepMs,
-      // Nothing here consumes tasks: a broadcast reaches the configured agents, which the server runs.
-      recipients: Object.values(config.agents).map((a) => ({ agent: a.name, skills: a.skills.map((k) => k.name) })),
-    });
+    let bus: LocalBus;
+    try {
+      bus = await openBus(config.bus, store, {
+        // Nothing here consumes tasks: a broadcast reaches the configured agents, which the server runs.
+        recipients: Object.values(config.agents).map((a) => ({ agent: a.name, skills: a.skills.map((k) => k.name) })),
+      });
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
     try {
       switch (sub) {
         case 'send':
