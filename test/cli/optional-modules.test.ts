@@ -1,5 +1,5 @@
 // Optional dependencies stay unloaded until their feature is configured: the default `serve` path, the library
-// entry point and the gateway load nothing of gRPC; starting the broker's gRPC server does.
+// entry point and the gateway load nothing of gRPC or NATS; starting the broker's gRPC server, or a bus on NATS, does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -9,7 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { tempDir, writeMockConfig } from '../helpers/runtime.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const OPTIONAL = ['@grpc/grpc-js', '@grpc/proto-loader'];
+const OPTIONAL = [
+  '@grpc/grpc-js',
+  '@grpc/proto-loader',
+  '@nats-io/transport-node',
+  '@nats-io/jetstream',
+  '@nats-io/nats-core',
+];
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -30,26 +36,28 @@ test('no source file imports an optional module other than by a type-only import
   assert.deepEqual(offenders, []);
 });
 
-// Counts the @grpc modules in the require cache (CommonJS packages imported from ESM are there) when the process exits.
+// Counts the @grpc and @nats-io modules in the require cache (CommonJS packages imported from ESM are there) when the
+// process exits.
 const COUNT_GRPC =
   'data:text/javascript,' +
   encodeURIComponent(`
     import { createRequire } from 'node:module';
     const require = createRequire(process.cwd() + '/');
     process.on('exit', () => {
-      const n = Object.keys(require.cache).filter((k) => /[\\/]node_modules[\\/]@grpc[\\/]/.test(k)).length;
-      process.stderr.write('grpc modules loaded: ' + n + '\\n');
+      const count = (scope) => Object.keys(require.cache).filter((k) => k.includes('/node_modules/' + scope + '/')).length;
+      process.stderr.write('grpc modules loaded: ' + count('@grpc') + '\\n');
+      process.stderr.write('nats modules loaded: ' + count('@nats-io') + '\\n');
     });
   `);
 const TSX = import.meta.resolve('tsx');
 
-function grpcModulesAtExit(stderr: string): number {
-  const m = /grpc modules loaded: (\d+)/.exec(stderr);
+function modulesAtExit(stderr: string, kind = 'grpc'): number {
+  const m = new RegExp(`${kind} modules loaded: (\\d+)`).exec(stderr);
   assert.ok(m, `no count reported: ${stderr}`);
   return Number(m[1]);
 }
 
-test('`swiftlet serve` without server.grpc loads no gRPC module', async (t) => {
+test('`swiftlet serve` without server.grpc and bus.driver nats loads no gRPC or NATS module', async (t) => {
   const dir = tempDir(t);
   const config = writeMockConfig(dir, 'http://127.0.0.1:9', {
     storage: `{ driver: sqlite, path: ${join(dir, 'db.sqlite')} }`,
@@ -87,7 +95,8 @@ test('`swiftlet serve` without server.grpc loads no gRPC module', async (t) => {
     new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('serve did not stop')), 30_000))),
   ]).finally(() => clearTimeout(timer));
   assert.equal(code, 0, `exit ${String(code)}: ${stderr}${stdout}`);
-  assert.equal(grpcModulesAtExit(stderr), 0);
+  assert.equal(modulesAtExit(stderr), 0);
+  assert.equal(modulesAtExit(stderr, 'nats'), 0);
 });
 
 test('the same count sees @grpc once the broker gRPC server has started (the check can fail)', () => {
@@ -102,5 +111,21 @@ test('the same count sees @grpc once the broker gRPC server has started (the che
     { cwd: ROOT, encoding: 'utf8', timeout: 60_000 },
   );
   assert.equal(r.status, 0, r.stderr);
-  assert.ok(grpcModulesAtExit(r.stderr) > 0);
+  assert.ok(modulesAtExit(r.stderr) > 0);
+});
+
+test('the same count sees @nats-io once a bus on NATS is being connected (the check can fail)', () => {
+  const script = `
+    const { NatsTransport } = await import('./src/bus/nats/index.ts');
+    await NatsTransport.connect({ url: 'nats://127.0.0.1:9', stream: 'S', instanceId: 'i', tasks: {}, onError() {} })
+      .then(() => process.exit(3), (err) => console.error(err.code));
+  `;
+  const r = spawnSync(
+    process.execPath,
+    ['--import', TSX, '--import', COUNT_GRPC, '--input-type=module', '-e', script],
+    { cwd: ROOT, encoding: 'utf8', timeout: 60_000 },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /SWIFTLET_ERR_BUS_UNAVAILABLE/);
+  assert.ok(modulesAtExit(r.stderr, 'nats') > 0);
 });
