@@ -190,7 +190,10 @@ test('a purged stream loses no task: the store offers them again', async (t) => 
 for (const keepData of [true, false]) {
   test(`a NATS server killed and restarted ${keepData ? 'with' : 'without'} its data loses no task`, async (t) => {
     if (!(await requireNats(t))) return;
-    assert.ok(NATS_SERVER, 'nats-server is installed');
+    if (!NATS_SERVER) {
+      if (process.env.SWIFTLET_REQUIRE_SERVICES === '1') assert.fail('nats-server is not installed');
+      return t.skip('nats-server is not installed');
+    }
     const dirs = [mkdtempSync(join(tmpdir(), 'swiftlet-nats-js-')), mkdtempSync(join(tmpdir(), 'swiftlet-nats-js-'))];
     t.after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
     const port = await freePort();
