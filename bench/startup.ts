@@ -146,12 +146,7 @@ interface ServeRun {
 }
 
 /** Spawns the server, times it to its address line and to the first 200 from /readyz; idles first when asked. */
-async function serveOnce(
-  cli: CliSpec,
-  config: string,
-  idleSeconds?: number,
-  heapProfDir?: string,
-): Promise<ServeRun> {
+async function serveOnce(cli: CliSpec, config: string, idleSeconds?: number, heapProfDir?: string): Promise<ServeRun> {
   const t0 = performance.now();
   const child = spawnCli(cli, ['serve', '--config', config, '--port', '0', '--log-level', 'warn', '--json'], {
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,8 +8,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { LocalBus } from '../../src/bus/index.js';
+import { NatsTransport } from '../../src/bus/nats/index.js';
 import type { SessionStore, TaskStore } from '../../src/store/index.js';
 import { runFloor } from './floor.js';
+import { runJetStream } from './jetstream.js';
 import {
   measureBroadcast,
   measureBroadcastLatency,
@@ -61,6 +63,8 @@ export async function runBrokerChild(envValue: string, stdout: NodeJS.WritableSt
   if (spec.role === 'floor') {
     const { figures } = await runFloor(spec.path, spec.idsFile, spec.load, progress);
     emit({ event: 'floor', figures, store: { kind: 'sqlite', path: spec.path }, idsFile: spec.idsFile });
+  } else if (spec.role === 'jetstream') {
+    emit({ event: 'jetstream', figures: await runJetStream(spec.url, spec.stream, spec.load, progress) });
   } else {
     const measurements: MeasurementOutput[] = [];
     for (const kind of spec.measurements) {
@@ -72,10 +76,23 @@ export async function runBrokerChild(envValue: string, stdout: NodeJS.WritableSt
       const { store, tasks, ref } = opened;
       try {
         const timed = instrument(tasks);
+        const s = spec.store;
+        const stream = s.kind === 'nats' ? `${s.streamPrefix}_${kind.toUpperCase()}` : '';
+        const transport =
+          s.kind === 'nats'
+            ? await NatsTransport.connect({
+                url: s.url,
+                stream,
+                instanceId: store.instanceId,
+                tasks: timed.tasks,
+                onError: () => undefined,
+              })
+            : undefined;
         const bus = new LocalBus({
           store: timed.tasks,
           instanceId: store.instanceId,
           maxQueued: kind === 'slow' ? K.slowQueueLimit : K.maxQueued,
+          ...(transport ? { transport } : {}),
         });
         await bus.start();
         let measured: Measured<BusFigures>;
@@ -84,6 +101,7 @@ export async function runBrokerChild(envValue: string, stdout: NodeJS.WritableSt
           measured = await MEASURE[kind](bus, spec.load, report, timed.instruments);
         } finally {
           await bus.close();
+          if (s.kind === 'nats') await deleteStream(s.url, stream);
         }
         const idsFile = join(spec.idsDir, `${spec.store.kind}-${kind}.ids`);
         writeFileSync(idsFile, measured.ids.join('\n'));
@@ -151,9 +169,9 @@ async function freshStore(
   kind: MeasurementKind,
 ): Promise<{ store: SessionStore; tasks: TaskStore; ref: StoreRef } | string> {
   const ref: StoreRef =
-    s.kind === 'sqlite'
-      ? { kind: 'sqlite', path: join(s.dir, `${kind}.db`) }
-      : { kind: 'postgres', url: s.url, schema: `${s.schemaPrefix}_${kind.toLowerCase()}` };
+    s.kind === 'postgres'
+      ? { kind: 'postgres', url: s.url, schema: `${s.schemaPrefix}_${kind.toLowerCase()}` }
+      : { kind: 'sqlite', path: join(s.dir, `${s.kind === 'nats' ? 'nats-' : ''}${kind}.db`) };
   // SQLite as the server opens it by default: WAL, synchronous NORMAL (durable across a process crash).
   const store = await openRef(ref);
   let tasks: TaskStore | undefined;
@@ -168,4 +186,15 @@ async function freshStore(
     return `the ${store.kind} store of this build has no task records (store.tasks)`;
   }
   return { store, tasks, ref };
+}
+
+async function deleteStream(url: string, stream: string): Promise<void> {
+  const { connect } = await import('@nats-io/transport-node');
+  const { jetstreamManager } = await import('@nats-io/jetstream');
+  const nc = await connect({ servers: url });
+  try {
+    await (await jetstreamManager(nc)).streams.delete(stream).catch(() => undefined);
+  } finally {
+    await nc.close();
+  }
 }

@@ -32,7 +32,12 @@ export function runHelper(
     if (e.event === 'progress') o.onProgress(e.line);
     else answer = e;
   });
-  const name = spec.role === 'floor' ? 'the floor process' : `the bus process (${spec.store.kind})`;
+  const name =
+    spec.role === 'floor'
+      ? 'the floor process'
+      : spec.role === 'jetstream'
+        ? 'the raw JetStream process'
+        : `the bus process (${spec.store.kind})`;
   return new Promise<Answer>((resolve, reject) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), DEADLINE_MS);
     const tail = (): string => (stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' ')}` : '');

@@ -4,8 +4,8 @@ import { fmt, table } from '../table.js';
 import type { Bar, BrokerBenchResult, BrokerRun, StoreRun } from './scenario.js';
 import type { Quantiles } from './types.js';
 
-type StoreKey = 'sqlite' | 'postgres';
-const STORES: readonly StoreKey[] = ['sqlite', 'postgres'];
+type StoreKey = 'sqlite' | 'postgres' | 'nats';
+const STORES: readonly StoreKey[] = ['sqlite', 'postgres', 'nats'];
 
 const withRange = (s: Spread | null, digits: number): string =>
   s === null
@@ -82,6 +82,26 @@ export function renderBroker(r: BrokerBenchResult): string {
         }
         continue;
       }
+      if (step === 'jetstream') {
+        const j = run.jetstream;
+        if (!j) continue;
+        if (j.failed) tput.push([String(run.run), 'raw JetStream', `failed: ${j.failed}`]);
+        else {
+          tput.push([
+            String(run.run),
+            'raw JetStream',
+            fmt(j.perSec, 0),
+            '-',
+            '-',
+            '-',
+            fmt(j.cpuUsPerTask, 1),
+            '-',
+            '-',
+            `${j.acked}/${j.tasks}`,
+          ]);
+        }
+        continue;
+      }
       const s = run[step];
       if (!s) continue;
       if (s.failed !== undefined) {
@@ -98,7 +118,11 @@ export function renderBroker(r: BrokerBenchResult): string {
         ms(t.diagnostics.txMs, 'p50'),
         ms(t.diagnostics.txMs, 'p99'),
         fmt(t.cpuUsPerTask, 1),
-        step === 'sqlite' && run.toFloor !== null ? fmt(run.toFloor, 2) : '-',
+        step === 'sqlite' && run.toFloor !== null
+          ? fmt(run.toFloor, 2)
+          : step === 'nats' && run.natsToRaw !== null
+            ? `${fmt(run.natsToRaw, 2)} of raw`
+            : '-',
         step === 'sqlite' && run.cpuToFloor !== null ? fmt(run.cpuToFloor, 2) : '-',
         `${t.counts.completed}/${t.counts.accepted}`,
       ]);
@@ -114,11 +138,26 @@ export function renderBroker(r: BrokerBenchResult): string {
   }
   if (r.summary.postgres)
     lines.push(`median (min–max): PostgreSQL bus ${withRange(r.summary.postgres.perSec, 0)} tasks/s`);
+  if (r.summary.nats) {
+    lines.push(
+      `median (min–max): bus on NATS ${withRange(r.summary.nats.perSec, 0)} tasks/s, raw JetStream ` +
+        `${withRange(r.summary.jetstreamPerSec, 0)} messages/s, bus ÷ raw ${withRange(r.summary.natsToRaw, 2)}`,
+    );
+  }
   lines.push(
     `floor: the same rows, events and guarded updates as bare prepared statements, ${p.floorBatch} tasks per ` +
       'transaction in each stage (create, claim, complete), pipelined; no routing',
-    '',
   );
+  if (p.natsUrl !== null) {
+    lines.push(
+      r.natsSkipped === null
+        ? `nats: the bus with its records on durable SQLite and its offers and changes through NATS JetStream at ` +
+            `${p.natsUrl}; raw JetStream: the same window of messages published (PubAck awaited), fetched and ` +
+            'acknowledged on a work-queue stream, a durable consumer per target, no store'
+        : `NATS skipped: ${r.natsSkipped}`,
+    );
+  }
+  lines.push('');
 
   lines.push(`latency at ${p.rate} tasks/s offered (${p.durationSeconds} s after ${p.warmupSeconds} s warm-up), ms`);
   lines.push(

@@ -16,15 +16,18 @@ import { renderBroker } from './report.js';
 import {
   BROKER_CONSTANTS,
   BUS_MEASUREMENTS,
+  NATS_MEASUREMENTS,
   type BroadcastFigures,
   type BroadcastLatencyFigures,
   type BusFigures,
   type Counts,
   type FloorFigures,
+  type JetStreamFigures,
   type LatencyFigures,
   type LoadParams,
   type MeasurementKind,
   type SlowFigures,
+  type StoreSpec,
   type ThroughputFigures,
 } from './types.js';
 import { verifyStore, type Verification } from './verify.js';
@@ -37,6 +40,8 @@ export const BROKER_BARS = {
   claimP99Ms: 5,
   /** publish → claim p99 at the offered rate on PostgreSQL, ms, at most. */
   postgresClaimP99Ms: 10,
+  /** Through NATS, tasks/s ÷ raw JetStream's in the same run, at least. */
+  natsToRaw: 0.7,
 } as const;
 
 export interface BrokerBenchOptions extends BrokerOptions {
@@ -63,13 +68,21 @@ export interface StoreRun {
   failed?: string;
 }
 
+export type Step = 'floor' | 'sqlite' | 'postgres' | 'nats' | 'jetstream';
+
 export interface BrokerRun {
   run: number;
-  /** The order the floor and the SQLite bus ran in (alternating between runs). */
-  order: ('floor' | 'sqlite' | 'postgres')[];
+  /** The order the steps ran in (the floor and the SQLite bus alternating between runs, as the NATS bus and raw JetStream). */
+  order: Step[];
   floor?: FloorFigures & { verified: Verification; failed?: string };
   sqlite?: StoreRun;
   postgres?: StoreRun;
+  /** The bus on NATS JetStream, its records on SQLite. */
+  nats?: StoreRun;
+  /** Raw JetStream in the throughput measurement's window. */
+  jetstream?: JetStreamFigures & { failed?: string };
+  /** NATS bus throughput ÷ raw JetStream's, this run. */
+  natsToRaw: number | null;
   /** SQLite bus throughput ÷ floor, this run. */
   toFloor: number | null;
   /**
@@ -98,20 +111,27 @@ export interface BrokerBenchResult {
   startedAt: string;
   durationMs: number;
   machine: Machine;
-  params: Omit<BrokerOptions, 'postgresUrl' | 'cpuProfDir'> &
+  params: Omit<BrokerOptions, 'postgresUrl' | 'natsUrl' | 'cpuProfDir'> &
     typeof BROKER_CONSTANTS & {
       /** Where the bus ran: a child process per store and run, its publisher and subscribers with it. */
       process: 'child';
       /** PostgreSQL URL without its password; null when PostgreSQL was not asked for. */
       postgresUrl: string | null;
+      /** NATS URL; null when NATS was not asked for. */
+      natsUrl: string | null;
       warmupTasks: number;
     };
   /** Why PostgreSQL was not measured; null when it was (or was not asked for). */
   postgresSkipped: string | null;
+  /** Why NATS was not measured; null when it was (or was not asked for). */
+  natsSkipped: string | null;
   runs: BrokerRun[];
   summary: {
     sqlite: StoreSummary | null;
     postgres: StoreSummary | null;
+    nats: StoreSummary | null;
+    jetstreamPerSec: Spread | null;
+    natsToRaw: Spread | null;
     floorPerSec: Spread | null;
     toFloor: Spread | null;
     cpuToFloor: Spread | null;
@@ -136,7 +156,9 @@ export interface StoreSummary {
 
 export async function runBrokerBench(o: BrokerBenchOptions): Promise<BenchOutcome> {
   const result = await measureBroker(o);
-  const failed = result.runs.some((r) => r.floor?.failed || r.sqlite?.failed || r.postgres?.failed);
+  const failed = result.runs.some(
+    (r) => r.floor?.failed || r.sqlite?.failed || r.postgres?.failed || r.nats?.failed || r.jetstream?.failed,
+  );
   return { json: result, table: renderBroker(result), complete: result.correctness.ok && !failed };
 }
 
@@ -155,19 +177,27 @@ export async function measureBroker(o: BrokerBenchOptions): Promise<BrokerBenchR
     durationSeconds: o.durationSeconds,
   };
   const nodeFlags = o.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir];
-  const wantSqlite = o.store !== 'postgres';
+  const wantSqlite = ['all', 'both', 'sqlite'].includes(o.store);
+  const wantPostgres = ['all', 'both', 'postgres'].includes(o.store);
+  const wantNats = ['all', 'nats'].includes(o.store);
   let postgresSkipped: string | null = null;
   let usePostgres = false;
-  if (o.store !== 'sqlite') {
+  if (wantPostgres) {
     postgresSkipped = await probePostgres(o.postgresUrl);
     usePostgres = postgresSkipped === null;
+  }
+  let natsSkipped: string | null = null;
+  let useNats = false;
+  if (wantNats) {
+    natsSkipped = await probeNats(o.natsUrl);
+    useNats = natsSkipped === null;
   }
   const runs: BrokerRun[] = [];
   try {
     for (let r = 1; r <= o.runs; r++) {
       const runDir = join(dir, `run-${r}`);
       mkdirSync(runDir, { recursive: true });
-      const run: BrokerRun = { run: r, order: [], toFloor: null, cpuToFloor: null };
+      const run: BrokerRun = { run: r, order: [], toFloor: null, cpuToFloor: null, natsToRaw: null };
       const say = (line: string): void => progress(`broker: run ${r}/${o.runs} ${line}`);
       const steps: ('floor' | 'sqlite')[] = wantSqlite ? (r % 2 === 1 ? ['floor', 'sqlite'] : ['sqlite', 'floor']) : [];
       for (const step of steps) {
@@ -192,6 +222,21 @@ export async function measureBroker(o: BrokerBenchOptions): Promise<BrokerBenchR
           await dropSchemas(o.postgresUrl, prefix).catch(() => undefined);
         }
       }
+      if (useNats) {
+        const streamPrefix = `SWIFTLET_BENCH_${process.pid}_${randomBytes(4).toString('hex')}_R${r}`.toUpperCase();
+        for (const step of r % 2 === 1 ? (['nats', 'jetstream'] as const) : (['jetstream', 'nats'] as const)) {
+          run.order.push(step);
+          if (step === 'jetstream')
+            run.jetstream = await jetstreamRun(cli, o.natsUrl, `${streamPrefix}_RAW`, load, say);
+          else {
+            const spec = { kind: 'nats' as const, dir: runDir, url: o.natsUrl, streamPrefix };
+            const nats = await busRun(cli, spec, runDir, load, nodeFlags, say);
+            run.nats = typeof nats === 'string' ? { failed: nats } : nats;
+          }
+        }
+        const viaNats = run.nats?.throughput;
+        if (viaNats && run.jetstream && !run.jetstream.failed) run.natsToRaw = viaNats.perSec / run.jetstream.perSec;
+      }
       const bus = run.sqlite?.throughput;
       if (bus && run.floor && !run.floor.failed) {
         run.toFloor = bus.perSec / run.floor.perSec;
@@ -204,10 +249,13 @@ export async function measureBroker(o: BrokerBenchOptions): Promise<BrokerBenchR
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const { cpuProfDir: _c, postgresUrl, cli: _cli, onProgress: _p, ...params } = o;
+  const { cpuProfDir: _c, postgresUrl, natsUrl, cli: _cli, onProgress: _p, ...params } = o;
   const summary = {
     sqlite: summarize(runs.map((r) => r.sqlite)),
     postgres: summarize(runs.map((r) => r.postgres)),
+    nats: summarize(runs.map((r) => r.nats)),
+    jetstreamPerSec: spreadOf(runs.map((r) => (r.jetstream?.failed ? undefined : r.jetstream?.perSec))),
+    natsToRaw: spreadOf(runs.map((r) => r.natsToRaw ?? undefined)),
     floorPerSec: spreadOf(runs.map((r) => (r.floor?.failed ? undefined : r.floor?.perSec))),
     toFloor: spreadOf(runs.map((r) => r.toFloor ?? undefined)),
     cpuToFloor: spreadOf(runs.map((r) => r.cpuToFloor ?? undefined)),
@@ -223,14 +271,16 @@ export async function measureBroker(o: BrokerBenchOptions): Promise<BrokerBenchR
       ...params,
       ...BROKER_CONSTANTS,
       process: 'child',
-      postgresUrl: o.store === 'sqlite' ? null : redact(postgresUrl),
+      postgresUrl: wantPostgres ? redact(postgresUrl) : null,
+      natsUrl: wantNats ? redact(natsUrl) : null,
       warmupTasks: load.warmupTasks,
     },
     postgresSkipped,
+    natsSkipped,
     runs,
     summary,
     correctness,
-    bars: bars(runs, correctness, postgresSkipped, o),
+    bars: bars(runs, correctness, postgresSkipped, natsSkipped, o),
   };
 }
 
@@ -273,16 +323,42 @@ const FAILED_FLOOR: FloorFigures & { verified: Verification } = {
   verified: NO_VERIFICATION,
 };
 
+async function jetstreamRun(
+  cli: CliSpec,
+  url: string,
+  stream: string,
+  load: LoadParams,
+  say: (line: string) => void,
+): Promise<NonNullable<BrokerRun['jetstream']>> {
+  try {
+    const answer = await runHelper(cli, { role: 'jetstream', url, stream, load }, { nodeFlags: [], onProgress: say });
+    if (answer.event !== 'jetstream') throw new Error(`the raw JetStream process answered ${answer.event}`);
+    return answer.figures;
+  } catch (err) {
+    return {
+      kind: 'jetstream',
+      tasks: 0,
+      wallMs: Number.NaN,
+      perSec: Number.NaN,
+      cpuUsPerTask: Number.NaN,
+      acked: 0,
+      duplicates: 0,
+      errors: 0,
+      failed: (err as Error).message,
+    };
+  }
+}
+
 /** One bus helper on one store: every measurement, each verified. A string: the store cannot hold tasks. */
 async function busRun(
   cli: CliSpec,
-  store: { kind: 'sqlite'; dir: string } | { kind: 'postgres'; url: string; schemaPrefix: string },
+  store: StoreSpec,
   dir: string,
   load: LoadParams,
   nodeFlags: string[],
   say: (line: string) => void,
 ): Promise<StoreRun | string> {
-  const measurements: MeasurementKind[] = [...BUS_MEASUREMENTS];
+  const measurements: MeasurementKind[] = [...(store.kind === 'nats' ? NATS_MEASUREMENTS : BUS_MEASUREMENTS)];
   try {
     const answer = await runHelper(
       cli,
@@ -328,7 +404,7 @@ function tally(runs: BrokerRun[]): BrokerBenchResult['correctness'] {
       lost += r.floor.verified.lost + r.floor.guardMisses;
       duplicated += r.floor.verified.duplicated;
     }
-    for (const s of [r.sqlite, r.postgres]) {
+    for (const s of [r.sqlite, r.postgres, r.nats]) {
       for (const kind of BUS_MEASUREMENTS) {
         const m = s?.[kind];
         if (!m) continue;
@@ -371,6 +447,7 @@ function bars(
   runs: BrokerRun[],
   correctness: BrokerBenchResult['correctness'],
   postgresSkipped: string | null,
+  natsSkipped: string | null,
   o: BrokerOptions,
 ): Bar[] {
   const store = o.store;
@@ -396,8 +473,12 @@ function bars(
       ...(value === null && skipped !== undefined ? { note: skipped } : {}),
     };
   };
-  const sqliteSkip = store === 'postgres' ? 'SQLite not asked for (--store postgres)' : 'not measured';
-  const pgSkip = store === 'sqlite' ? 'PostgreSQL not asked for (--store sqlite)' : (postgresSkipped ?? 'not measured');
+  const notAsked = (what: string): string => `${what} not asked for (--store ${store})`;
+  const sqliteSkip = ['all', 'both', 'sqlite'].includes(store) ? 'not measured' : notAsked('SQLite');
+  const pgSkip = ['all', 'both', 'postgres'].includes(store)
+    ? (postgresSkipped ?? 'not measured')
+    : notAsked('PostgreSQL');
+  const natsSkip = ['all', 'nats'].includes(store) ? (natsSkipped ?? 'not measured') : notAsked('NATS');
   return [
     judge(
       'in process on durable SQLite, tasks/s ÷ floor',
@@ -431,6 +512,14 @@ function bars(
       (v) => v <= BROKER_BARS.postgresClaimP99Ms,
       pgSkip,
     ),
+    judge(
+      'through NATS JetStream, tasks/s ÷ raw JetStream',
+      `≥ ${BROKER_BARS.natsToRaw}`,
+      '×',
+      runs.map((r) => r.natsToRaw ?? undefined),
+      (v) => v >= BROKER_BARS.natsToRaw,
+      natsSkip,
+    ),
     {
       label: 'tasks lost or completed twice (counted, and read back from the stores)',
       bar: '= 0',
@@ -449,6 +538,23 @@ function bars(
       note: `${correctness.measurements} measurements: ${correctness.lost} lost, ${correctness.duplicated} twice, ${correctness.errors} errors`,
     },
   ];
+}
+
+/** Null when NATS JetStream answers at `url`, else why not. */
+async function probeNats(url: string): Promise<string | null> {
+  const { connect } = await import('@nats-io/transport-node');
+  const { jetstreamManager } = await import('@nats-io/jetstream');
+  try {
+    const nc = await connect({ servers: url, timeout: 3000 });
+    try {
+      await (await jetstreamManager(nc)).getAccountInfo();
+    } finally {
+      await nc.close();
+    }
+    return null;
+  } catch (err) {
+    return `NATS JetStream at ${url} does not answer (${(err as Error).message})`;
+  }
 }
 
 /** Null when PostgreSQL answers at `url`, else why not. */

@@ -46,11 +46,31 @@ export interface LoadParams {
   durationSeconds: number;
 }
 
-export type StoreSpec = { kind: 'sqlite'; dir: string } | { kind: 'postgres'; url: string; schemaPrefix: string };
+/** Where a bus helper keeps its records; `nats`: on SQLite files, with offers and changes through NATS JetStream. */
+export type StoreSpec =
+  | { kind: 'sqlite'; dir: string }
+  | { kind: 'postgres'; url: string; schemaPrefix: string }
+  | { kind: 'nats'; dir: string; url: string; streamPrefix: string };
+
+/** The measurements a bus on NATS makes (the others would measure the store again). */
+export const NATS_MEASUREMENTS: readonly MeasurementKind[] = ['throughput', 'latency'];
 
 export type BrokerChildSpec =
   | { role: 'bus'; store: StoreSpec; load: LoadParams; measurements: MeasurementKind[]; idsDir: string }
-  | { role: 'floor'; path: string; idsFile: string; load: LoadParams };
+  | { role: 'floor'; path: string; idsFile: string; load: LoadParams }
+  | { role: 'jetstream'; url: string; stream: string; load: LoadParams };
+
+/** Raw JetStream: messages published, fetched and acknowledged, in the throughput measurement's window. */
+export interface JetStreamFigures {
+  kind: 'jetstream';
+  tasks: number;
+  wallMs: number;
+  perSec: number;
+  cpuUsPerTask: number;
+  acked: number;
+  duplicates: number;
+  errors: number;
+}
 
 /** Quantiles in milliseconds, nearest rank. */
 export interface Quantiles {
@@ -209,4 +229,5 @@ export type ChildEvent =
   /** The store has no task records in this build (PostgresStore before its `tasks`). */
   | { event: 'skipped'; reason: string }
   | { event: 'result'; measurements: MeasurementOutput[] }
-  | { event: 'floor'; figures: FloorFigures; store: StoreRef; idsFile: string };
+  | { event: 'floor'; figures: FloorFigures; store: StoreRef; idsFile: string }
+  | { event: 'jetstream'; figures: JetStreamFigures };

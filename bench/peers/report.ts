@@ -84,7 +84,7 @@ export function renderReport(r: PeersResult, w: WorkloadKey): string {
   const keys = Object.keys(outcomes);
   const errors: string[][] = [];
   const rows: string[][] = [];
-  const ok = <T,>(k: string): T | undefined => {
+  const ok = <T>(k: string): T | undefined => {
     const o = outcomes[k];
     if (isError(o)) {
       errors.push(failedRow(label(k), o));
@@ -92,7 +92,7 @@ export function renderReport(r: PeersResult, w: WorkloadKey): string {
     }
     return o as T;
   };
-  const base = <T,>(pick: (o: T) => number): number | undefined => {
+  const base = <T>(pick: (o: T) => number): number | undefined => {
     const o = outcomes.swiftlet;
     return o === undefined || isError(o) ? undefined : pick(o as T);
   };
@@ -109,14 +109,9 @@ export function renderReport(r: PeersResult, w: WorkloadKey): string {
           .join(', ');
         rows.push([label(k), String(o.packages), mb(o.diskBytes), mb(o.apparentBytes), ratio(o.diskBytes, b), largest]);
       }
-      return render(
-        ['size', 'packages', 'disk MB', 'apparent MB', '÷ swiftlet', 'largest (disk MB)'],
-        rows,
-        errors,
-        [
-          '= production install: the contender\'s package closure on disk (Swiftlet: its prod dependencies + its own files).',
-        ],
-      );
+      return render(['size', 'packages', 'disk MB', 'apparent MB', '÷ swiftlet', 'largest (disk MB)'], rows, errors, [
+        "= production install: the contender's package closure on disk (Swiftlet: its prod dependencies + its own files).",
+      ]);
     }
     case 'start': {
       const b = base<StartOutcome>((o) => o.spawnToFirstTurnMs.median);
@@ -131,16 +126,11 @@ export function renderReport(r: PeersResult, w: WorkloadKey): string {
           o.childFirstTurnMs ? fmt(o.childFirstTurnMs.median, 0) : '',
         ]);
       }
-      return render(
-        ['start', 'spawn → first turn ms', '÷ swiftlet', 'loaded at ms', 'turn done at ms'],
-        rows,
-        errors,
-        [
-          `median (min–max) of ${p.start.runs} start(s)${p.start.warmStart ? ' after one unmeasured start' : ''}; mock latency 0; every contender runs`,
-          'through tsx (TypeScript from source), as the `node --import tsx -e 0` row shows; "loaded at" / "turn done',
-          'at" are the child\'s own clock from its process start.',
-        ],
-      );
+      return render(['start', 'spawn → first turn ms', '÷ swiftlet', 'loaded at ms', 'turn done at ms'], rows, errors, [
+        `median (min–max) of ${p.start.runs} start(s)${p.start.warmStart ? ' after one unmeasured start' : ''}; mock latency 0; every contender runs`,
+        'through tsx (TypeScript from source), as the `node --import tsx -e 0` row shows; "loaded at" / "turn done',
+        'at" are the child\'s own clock from its process start.',
+      ]);
     }
     case 'turn': {
       const b = base<TurnOutcome>((o) => o.medianMs.median);
@@ -159,15 +149,10 @@ export function renderReport(r: PeersResult, w: WorkloadKey): string {
         const firstError = o.runs.find((x) => x.firstError !== undefined)?.firstError;
         if (firstError !== undefined) errors.push([label(k), `first failure: ${firstError}`]);
       }
-      return render(
-        ['turn', 'ms/turn median', 'p95', 'p99', 'turns/s', '÷ swiftlet', 'completed'],
-        rows,
-        errors,
-        [
-          `median (min–max) over ${p.turn.runs} run(s), each a fresh process: ${p.turn.warmup} warm-up + ${p.turn.turns} ` +
-            `measured sequential turns over ${p.turn.sessions} sessions; mock latency 0; two model calls per turn.`,
-        ],
-      );
+      return render(['turn', 'ms/turn median', 'p95', 'p99', 'turns/s', '÷ swiftlet', 'completed'], rows, errors, [
+        `median (min–max) over ${p.turn.runs} run(s), each a fresh process: ${p.turn.warmup} warm-up + ${p.turn.turns} ` +
+          `measured sequential turns over ${p.turn.sessions} sessions; mock latency 0; two model calls per turn.`,
+      ]);
     }
     case 'sessions': {
       const b = base<SessionsRunResult>((o) => o.bytesPerSession);
@@ -182,16 +167,11 @@ export function renderReport(r: PeersResult, w: WorkloadKey): string {
           mb(o.heapAfterBytes),
         ]);
       }
-      return render(
-        ['sessions', 'KB heap/session', '÷ swiftlet', 'heap before MB', 'heap after MB'],
-        rows,
-        errors,
-        [
-          `${p.sessions.sessions} new sessions, one turn each, after ${p.sessions.warmup} warm-up sessions; data heap ` +
-            'after forced GCs (--expose-gc, code spaces left out).',
-          'Swiftlet holds every session in its hot cache (hotCacheMb 1024) and also stores it; heap excludes native memory.',
-        ],
-      );
+      return render(['sessions', 'KB heap/session', '÷ swiftlet', 'heap before MB', 'heap after MB'], rows, errors, [
+        `${p.sessions.sessions} new sessions, one turn each, after ${p.sessions.warmup} warm-up sessions; data heap ` +
+          'after forced GCs (--expose-gc, code spaces left out).',
+        'Swiftlet holds every session in its hot cache (hotCacheMb 1024) and also stores it; heap excludes native memory.',
+      ]);
     }
     case 'concurrency': {
       const b = base<ConcurrencyOutcome>((o) => o.turnsPerSec);
@@ -221,7 +201,7 @@ export function renderReport(r: PeersResult, w: WorkloadKey): string {
           `Swiftlet sends its model calls over a pool of ${p.swiftletConnections ?? `${c.sessions} (maxConnections raised to one per session)`} ` +
             'connections; the others use the global fetch dispatcher, which has no per-origin cap.',
           'peak RSS: the child process over its whole life, read from /proc every 100 ms. One mock process serves',
-          'all; on a small machine it can be the bottleneck (cpu ms/turn is the contender\'s own cost).',
+          "all; on a small machine it can be the bottleneck (cpu ms/turn is the contender's own cost).",
         ],
       );
     }

@@ -12,7 +12,14 @@ import { startMockProcess, type MockProcess } from '../mock-process.js';
 import { finishMachine, machineAtStart } from '../proc.js';
 import { CONTENDER_KEYS, CONTENDERS, DEFAULT_CONTENDERS, type ContenderKey } from './contenders/index.js';
 import { closureSize, swiftletSize } from './install-size.js';
-import { renderReport, type Outcome, type Params, type PeersResult, type WorkloadKey, WORKLOAD_KEYS } from './report.js';
+import {
+  renderReport,
+  type Outcome,
+  type Params,
+  type PeersResult,
+  type WorkloadKey,
+  WORKLOAD_KEYS,
+} from './report.js';
 import { runChild, timeExit, type ChildSpawn } from './spawn.js';
 import type { ChildTask, ConcurrencyRunResult, SessionsRunResult, StartRunResult, TurnRunResult } from './protocol.js';
 import { spread } from '../stats.js';
@@ -52,7 +59,13 @@ Options:
   -h, --help             this text
 `;
 
-function parse(): { params: Params; contenders: ContenderKey[]; workloads: WorkloadKey[]; json?: string; install: boolean } {
+function parse(): {
+  params: Params;
+  contenders: ContenderKey[];
+  workloads: WorkloadKey[];
+  json?: string;
+  install: boolean;
+} {
   const { values } = parseArgs({
     options: {
       workloads: { type: 'string' },
@@ -124,7 +137,11 @@ async function ensureInstalled(progress: (s: string) => void): Promise<string | 
   progress('installing bench/peers dependencies (npm ci)…');
   return new Promise((done) =>
     execFile('npm', ['ci', '--no-audit', '--no-fund'], { cwd: HERE, maxBuffer: 16 << 20 }, (err, _out, stderr) =>
-      done(err ? `npm ci in bench/peers failed: ${(stderr || err.message).trim().split('\n').slice(-5).join(' ')}` : undefined),
+      done(
+        err
+          ? `npm ci in bench/peers failed: ${(stderr || err.message).trim().split('\n').slice(-5).join(' ')}`
+          : undefined,
+      ),
     ),
   );
 }
@@ -167,7 +184,10 @@ async function main(): Promise<void> {
     params,
     versions,
     contenders: Object.fromEntries(
-      opts.contenders.map((k) => [k, { label: CONTENDERS[k].label, packages: CONTENDERS[k].packages, history: CONTENDERS[k].history }]),
+      opts.contenders.map((k) => [
+        k,
+        { label: CONTENDERS[k].label, packages: CONTENDERS[k].packages, history: CONTENDERS[k].history },
+      ]),
     ),
     ...(installError === undefined ? {} : { installError }),
     workloads: {},
@@ -204,7 +224,11 @@ async function main(): Promise<void> {
     const m = await mock(latencyMs);
     const connections = params.swiftletConnections ?? o.connections;
     const pool = connections === undefined ? {} : { connections };
-    return runChild<R>(child, { ...t, ...pool, contender: k, mockUrl: m.url, dir: o.dir ?? freshDir(k) }, o.nodeFlags ?? []);
+    return runChild<R>(
+      child,
+      { ...t, ...pool, contender: k, mockUrl: m.url, dir: o.dir ?? freshDir(k) },
+      o.nodeFlags ?? [],
+    );
   };
   const print = (w: WorkloadKey): void => void process.stdout.write(`${renderReport(result, w)}\n`);
 
@@ -219,7 +243,14 @@ async function main(): Promise<void> {
           const spec = CONTENDERS[k];
           try {
             if (k === 'swiftlet') outcomes[k] = await swiftletSize(REPO);
-            else if (spec.packages.length === 0) outcomes[k] = { packages: 0, diskBytes: 0, apparentBytes: 0, largest: [], method: 'no package: global fetch is built into Node' };
+            else if (spec.packages.length === 0)
+              outcomes[k] = {
+                packages: 0,
+                diskBytes: 0,
+                apparentBytes: 0,
+                largest: [],
+                method: 'no package: global fetch is built into Node',
+              };
             else outcomes[k] = await closureSize(HERE, spec.packages);
           } catch (err) {
             outcomes[k] = fail(err);
@@ -249,7 +280,9 @@ async function main(): Promise<void> {
             const first: number[] = [];
             for (let i = 1; i <= params.start.runs; i++) {
               progress(`start: ${k} ${i}/${params.start.runs}`);
-              const r = await task<StartRunResult>(k, { workload: 'start', params: { sessionId: `start-${i}` } }, 0, { dir: d });
+              const r = await task<StartRunResult>(k, { workload: 'start', params: { sessionId: `start-${i}` } }, 0, {
+                dir: d,
+              });
               total.push(r.firstLineMs);
               imported.push(r.result.importedMs);
               first.push(r.result.firstTurnMs);
@@ -306,11 +339,16 @@ async function main(): Promise<void> {
       if (w === 'concurrency') {
         const p = params.concurrency;
         for (const k of opts.contenders) {
-          progress(`concurrency: ${k} (${p.sessions} sessions, ${p.warmupMs / 1000} s warm-up + ${p.durationMs / 1000} s)`);
+          progress(
+            `concurrency: ${k} (${p.sessions} sessions, ${p.warmupMs / 1000} s warm-up + ${p.durationMs / 1000} s)`,
+          );
           try {
             const r = await task<ConcurrencyRunResult>(
               k,
-              { workload: 'concurrency', params: { sessions: p.sessions, warmupMs: p.warmupMs, durationMs: p.durationMs } },
+              {
+                workload: 'concurrency',
+                params: { sessions: p.sessions, warmupMs: p.warmupMs, durationMs: p.durationMs },
+              },
               p.latencyMs,
               // The others open a connection per call in flight; Swiftlet's pool (64 by default) is raised to match,
               // as `swiftlet bench concurrency` does.

@@ -58,7 +58,9 @@ export async function runChild<R>(child: ChildSpawn, args: ChildArgs, nodeFlags:
     }
     if (answer?.ok === true && code === 0) return { result: answer.result, firstLineMs, peakRssBytes: peak };
     const why = answer?.ok === false ? answer.error : stderr.trim() || other.trim() || 'no output';
-    throw new Error(`${args.contender} ${args.workload} child exited (${signal ?? `code ${code}`}): ${firstLines(why)}`);
+    throw new Error(
+      `${args.contender} ${args.workload} child exited (${signal ?? `code ${code}`}): ${firstLines(why)}`,
+    );
   } finally {
     clearInterval(sampler);
     clearTimeout(killer);

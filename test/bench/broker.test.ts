@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { runCli } from '../helpers/cli.js';
-import { requirePostgres } from '../helpers/services.js';
+import { requireNats, requirePostgres } from '../helpers/services.js';
 
 interface Quantiles {
   n: number;
@@ -118,10 +118,11 @@ describe('swiftlet bench broker', () => {
     assert.deepEqual(json.correctness, { measurements: 6, lost: 0, duplicated: 0, errors: 0, ok: true });
     assert.deepEqual(
       json.bars.map((x: { bar: string }) => x.bar),
-      ['≥ 0.5', '≤ 1 ms', '≤ 5 ms', '≤ 10 ms', '= 0'],
+      ['≥ 0.5', '≤ 1 ms', '≤ 5 ms', '≤ 10 ms', '≥ 0.7', '= 0'],
     );
     assert.equal(json.bars[3].met, null, 'PostgreSQL was not asked for');
-    assert.equal(json.bars[4].met, true);
+    assert.equal(json.bars[4].met, null, 'NATS was not asked for');
+    assert.equal(json.bars[5].met, true);
   });
 
   test('PostgreSQL in fresh schemas dropped afterwards, or skipped with a note; the table names the bars', async (t) => {
@@ -146,6 +147,41 @@ describe('swiftlet bench broker', () => {
       );
     } finally {
       await client.end();
+    }
+  });
+
+  test('through NATS JetStream and raw JetStream beside it, every task completed once, streams deleted', async (t) => {
+    const url = await requireNats(t);
+    if (url === null) return;
+    const r = await runCli(['bench', 'broker', ...SMALL, '--store', 'nats', '--nats-url', url, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const json = JSON.parse(r.stdout);
+    const [run] = json.runs;
+    assert.deepEqual([...run.order].sort(), ['jetstream', 'nats']);
+    assert.equal(json.natsSkipped, null);
+    for (const kind of ['throughput', 'latency']) {
+      const m = run.nats[kind] as Measurement;
+      checkClean(m, m.counts.accepted);
+    }
+    assert.equal(run.nats.broadcast, undefined, 'the store-bound measurements are not repeated on NATS');
+    assert.equal(run.jetstream.acked, 200);
+    assert.equal(run.jetstream.duplicates, 0);
+    assert.ok(run.natsToRaw > 0);
+    assert.equal(json.bars[4].bar, '≥ 0.7');
+    assert.notEqual(json.bars[4].met, null);
+    assert.deepEqual(json.correctness, { measurements: 2, lost: 0, duplicated: 0, errors: 0, ok: true });
+    const { connect } = await import('@nats-io/transport-node');
+    const { jetstreamManager } = await import('@nats-io/jetstream');
+    const nc = await connect({ servers: url });
+    try {
+      const names = await (await jetstreamManager(nc)).streams.names().next();
+      assert.deepEqual(
+        names.filter((n) => n.startsWith('SWIFTLET_BENCH_')),
+        [],
+        'its streams are deleted',
+      );
+    } finally {
+      await nc.close();
     }
   });
 

@@ -115,10 +115,15 @@ export interface BrokerOptions {
   /** Tasks each subscriber holds at once. */
   concurrency: number;
   runs: number;
-  store: 'both' | 'sqlite' | 'postgres';
+  /** all: SQLite, PostgreSQL and NATS; both: SQLite and PostgreSQL. */
+  store: 'all' | 'both' | 'sqlite' | 'postgres' | 'nats';
   postgresUrl: string;
+  natsUrl: string;
   cpuProfDir?: string;
 }
+
+/** NATS for `broker` unless --nats-url names another. */
+const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 
 /** PostgreSQL for `broker` unless --postgres-url names another. */
 const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -156,7 +161,18 @@ const ACCEPTS: Record<Scenario, readonly string[]> = {
   sessions: ['sessions', 'messages', 'touch-percent', 'touch-turns', 'idle-seconds', 'store', 'memory-profile'],
   startup: ['runs', 'idle-seconds', 'memory-profile'],
   writes: ['users', 'turns', 'store', 'durability'],
-  broker: ['tasks', 'duration', 'rate', 'subscribers', 'concurrency', 'runs', 'store', 'postgres-url', 'cpu-prof'],
+  broker: [
+    'tasks',
+    'duration',
+    'rate',
+    'subscribers',
+    'concurrency',
+    'runs',
+    'store',
+    'postgres-url',
+    'nats-url',
+    'cpu-prof',
+  ],
 };
 
 async function loadBench(): Promise<BenchModule> {
@@ -225,6 +241,11 @@ const command: Command = {
       description: `broker: PostgreSQL to measure on, in a fresh schema dropped afterwards (default ${DEFAULT_POSTGRES_URL})`,
       valueName: 'url',
     },
+    'nats-url': {
+      type: 'string',
+      description: `broker: NATS JetStream to measure the bus on, and raw JetStream beside it, in streams deleted afterwards (default ${DEFAULT_NATS_URL})`,
+      valueName: 'url',
+    },
     target: {
       type: 'string',
       description: 'concurrency, http: measure this running Swiftlet server (base URL) instead of starting one',
@@ -255,7 +276,8 @@ const command: Command = {
       type: 'string',
       description:
         'turn: sqlite (default) or memory; http, concurrency, sessions, writes: sqlite (default) or postgres ' +
-        '(127.0.0.1:5432, db test, a fresh schema dropped afterwards); broker: both (default), sqlite or postgres',
+        '(127.0.0.1:5432, db test, a fresh schema dropped afterwards); broker: all (default: SQLite, PostgreSQL ' +
+        'and NATS), both (SQLite and PostgreSQL), sqlite, postgres or nats',
       valueName: 'store',
     },
     durability: {
@@ -474,6 +496,8 @@ function writesOptions(ctx: CommandContext): WritesOptions {
 function brokerOptions(ctx: CommandContext): BrokerOptions {
   const url = stringOpt(ctx.values, 'postgres-url') ?? DEFAULT_POSTGRES_URL;
   if (!/^postgres(ql)?:\/\//.test(url)) throw usage(`--postgres-url: expected a postgres:// URL, got "${url}"`);
+  const natsUrl = stringOpt(ctx.values, 'nats-url') ?? DEFAULT_NATS_URL;
+  if (!/^(nats|tls):\/\//.test(natsUrl)) throw usage(`--nats-url: expected a nats:// URL, got "${natsUrl}"`);
   return {
     tasks: positive(ctx, 'tasks', 20_000),
     durationSeconds: positive(ctx, 'duration', 5),
@@ -481,8 +505,9 @@ function brokerOptions(ctx: CommandContext): BrokerOptions {
     subscribers: positive(ctx, 'subscribers', 10),
     concurrency: positive(ctx, 'concurrency', 4),
     runs: positive(ctx, 'runs', 3),
-    store: oneOf(ctx, 'store', ['both', 'sqlite', 'postgres'] as const),
+    store: oneOf(ctx, 'store', ['all', 'both', 'sqlite', 'postgres', 'nats'] as const),
     postgresUrl: url,
+    natsUrl,
     ...cpuProf(ctx),
   };
 }
