@@ -38,8 +38,10 @@ interface Wire {
   ref?: { tenant: string; id: string };
 }
 
-interface ChangeWire extends TaskChanged {
+/** The changes of one turn of the event loop, in one message. */
+interface ChangeWire {
   from: string;
+  changes: TaskChanged[];
 }
 
 export class NatsTransport implements TaskTransport {
@@ -53,6 +55,8 @@ export class NatsTransport implements TaskTransport {
   #counts = new Map<string, { n: number; at: number; reading: Promise<number> | undefined }>();
   #changes: NatsSubscription;
   #changeHandlers: ((c: TaskChanged) => void)[] = [];
+  /** Changes told in this turn of the event loop, sent together at its end. */
+  #outbox: TaskChanged[] = [];
   #listeners = new Set<Listener>();
   #closed = false;
   /** False while the client reconnects: counts and offers are not waited for then (the store has the tasks). */
@@ -75,10 +79,12 @@ export class NatsTransport implements TaskTransport {
         } catch (e) {
           return this.#o.onError(e);
         }
-        if (c.from === this.#o.instanceId) return;
-        const change: TaskChanged = { tenant: c.tenant, id: c.id };
-        if (c.parentId !== undefined) change.parentId = c.parentId;
-        for (const h of this.#changeHandlers) h(change);
+        if (c.from === this.#o.instanceId || !Array.isArray(c.changes)) return;
+        for (const x of c.changes) {
+          const change: TaskChanged = { tenant: x.tenant, id: x.id };
+          if (x.parentId !== undefined) change.parentId = x.parentId;
+          for (const h of this.#changeHandlers) h(change);
+        }
       },
     });
     void (async () => {
@@ -308,8 +314,19 @@ export class NatsTransport implements TaskTransport {
 
   changed(change: TaskChanged): void {
     if (this.#closed) return;
+    this.#outbox.push(change);
+    if (this.#outbox.length === 1) setImmediate(() => this.#sendChanges());
+  }
+
+  #sendChanges(): void {
+    const changes = this.#outbox;
+    this.#outbox = [];
+    if (this.#closed || changes.length === 0) return;
     try {
-      this.#nc.publish(`${this.#stream}.changed`, JSON.stringify({ ...change, from: this.#o.instanceId }));
+      this.#nc.publish(
+        `${this.#stream}.changed`,
+        JSON.stringify({ from: this.#o.instanceId, changes } satisfies ChangeWire),
+      );
     } catch (err) {
       this.#o.onError(err);
     }
@@ -326,6 +343,7 @@ export class NatsTransport implements TaskTransport {
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    this.#sendChanges();
     this.#closed = true;
     for (const l of this.#listeners) l.close();
     this.#changes.unsubscribe();
