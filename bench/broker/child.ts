@@ -11,6 +11,7 @@ import { LocalBus } from '../../src/bus/index.js';
 import { NatsTransport } from '../../src/bus/nats/index.js';
 import type { SessionStore, TaskStore } from '../../src/store/index.js';
 import { runFloor } from './floor.js';
+import { grpcConsumers, runGrpcConsumer, type WriteObserver } from './grpc.js';
 import { runJetStream } from './jetstream.js';
 import {
   measureBroadcast,
@@ -19,6 +20,7 @@ import {
   measureSlow,
   measureThroughput,
   quantiles,
+  type Consumers,
   type Instruments,
   type Measured,
   type Progress,
@@ -38,7 +40,13 @@ import {
 
 const MEASURE: Record<
   MeasurementKind,
-  (bus: LocalBus, p: LoadParams, report: Progress, inst: Instruments) => Promise<Measured<BusFigures>>
+  (
+    bus: LocalBus,
+    p: LoadParams,
+    report: Progress,
+    inst: Instruments,
+    consumers?: Consumers,
+  ) => Promise<Measured<BusFigures>>
 > = {
   throughput: measureThroughput,
   latency: measureLatency,
@@ -63,6 +71,9 @@ export async function runBrokerChild(envValue: string, stdout: NodeJS.WritableSt
   if (spec.role === 'floor') {
     const { figures } = await runFloor(spec.path, spec.idsFile, spec.load, progress);
     emit({ event: 'floor', figures, store: { kind: 'sqlite', path: spec.path }, idsFile: spec.idsFile });
+  } else if (spec.role === 'grpcConsumer') {
+    await runGrpcConsumer(spec.address, spec.key, spec.agents, spec.concurrency);
+    process.exit(0);
   } else if (spec.role === 'jetstream') {
     emit({ event: 'jetstream', figures: await runJetStream(spec.url, spec.stream, spec.load, progress) });
   } else {
@@ -98,7 +109,8 @@ export async function runBrokerChild(envValue: string, stdout: NodeJS.WritableSt
         let measured: Measured<BusFigures>;
         try {
           const report: Progress = (line) => progress(`${spec.store.kind} ${line}`);
-          measured = await MEASURE[kind](bus, spec.load, report, timed.instruments);
+          const consumers = s.kind === 'grpc' ? grpcConsumers(bus, spec.load, (o) => (timed.observer = o)) : undefined;
+          measured = await MEASURE[kind](bus, spec.load, report, timed.instruments, consumers);
         } finally {
           await bus.close();
           if (s.kind === 'nats') await deleteStream(s.url, stream);
@@ -120,19 +132,22 @@ export async function runBrokerChild(envValue: string, stdout: NodeJS.WritableSt
  * The store's task records with each write (one bus transaction) timed, and the event loop's delay, while started.
  * The wrapper adds one performance.now() pair per transaction, not per task.
  */
-function instrument(inner: TaskStore): { tasks: TaskStore; instruments: Instruments } {
+function instrument(inner: TaskStore): {
+  tasks: TaskStore;
+  instruments: Instruments;
+  observer: WriteObserver | undefined;
+} {
   let txMs: number[] = [];
   let on = false;
   const loop = monitorEventLoopDelay({ resolution: 1 });
+  const out = { observer: undefined as WriteObserver | undefined };
   const tasks: TaskStore = {
     async write(writes) {
-      if (!on) return inner.write(writes);
-      const t0 = performance.now();
-      try {
-        return await inner.write(writes);
-      } finally {
-        txMs.push(performance.now() - t0);
-      }
+      const t0 = on ? performance.now() : 0;
+      const results = await inner.write(writes);
+      if (on) txMs.push(performance.now() - t0);
+      out.observer?.(writes, results);
+      return results;
     },
     get: (tenant, id) => inner.get(tenant, id),
     events: (tenant, id, afterSeq, limit) => inner.events(tenant, id, afterSeq, limit),
@@ -140,7 +155,7 @@ function instrument(inner: TaskStore): { tasks: TaskStore; instruments: Instrume
     children: (tenant, parentId) => inner.children(tenant, parentId),
     active: (afterId, limit) => inner.active(afterId, limit),
   };
-  return {
+  return Object.assign(out, {
     tasks,
     instruments: {
       start() {
@@ -160,7 +175,7 @@ function instrument(inner: TaskStore): { tasks: TaskStore; instruments: Instrume
         };
       },
     },
-  };
+  });
 }
 
 /** A fresh store for one measurement, or why this store cannot hold tasks. */
@@ -171,7 +186,7 @@ async function freshStore(
   const ref: StoreRef =
     s.kind === 'postgres'
       ? { kind: 'postgres', url: s.url, schema: `${s.schemaPrefix}_${kind.toLowerCase()}` }
-      : { kind: 'sqlite', path: join(s.dir, `${s.kind === 'nats' ? 'nats-' : ''}${kind}.db`) };
+      : { kind: 'sqlite', path: join(s.dir, `${s.kind === 'sqlite' ? '' : `${s.kind}-`}${kind}.db`) };
   // SQLite as the server opens it by default: WAL, synchronous NORMAL (durable across a process crash).
   const store = await openRef(ref);
   let tasks: TaskStore | undefined;

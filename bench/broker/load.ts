@@ -1,7 +1,7 @@
 // The load of the `broker` scenario, run in the bus's own process: a publisher and subscribers whose handlers
 // complete at once (or, for the slow consumer, after a pause). Every timestamp is taken here, outside the bus: the
 // publish() call, the handler's invocation, complete() resolving.
-import type { Assignment, TaskBus } from '../../src/bus/index.js';
+import type { Assignment, Subscription, TaskBus } from '../../src/bus/index.js';
 import {
   ALL_TENANTS,
   SwiftletError,
@@ -50,6 +50,42 @@ function taskSpec(target: TaskTarget, i: number): TaskSpec {
 }
 
 const indexOf = (a: Assignment): number => a.task.input.data as number;
+
+/** What a measurement is told of its tasks by their consumers: task i claimed, completed, or its completion failed. */
+export interface ConsumerEvents {
+  claimed(i: number): void;
+  completed(i: number): void;
+  failed(err: unknown): void;
+}
+
+/** The consumers of the direct measurements: subscribed here, or elsewhere (over gRPC) and observed. */
+export interface Consumers {
+  start(events: ConsumerEvents): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** One subscriber per target in this process, completing each task at once. */
+function inProcess(bus: TaskBus, p: LoadParams): Consumers {
+  let subs: Subscription[] = [];
+  return {
+    async start(events) {
+      const handler = (a: Assignment): void => {
+        const i = indexOf(a);
+        events.claimed(i);
+        a.complete(RESULT).then(
+          () => events.completed(i),
+          (err: unknown) => events.failed(err),
+        );
+      };
+      subs = agentNames(p.subscribers).map((agent) =>
+        bus.subscribe({ agent, scope: ALL_TENANTS, concurrency: p.concurrency }, handler),
+      );
+    },
+    async stop() {
+      await Promise.all(subs.map((s) => s.close()));
+    },
+  };
+}
 
 export const agentNames = (n: number, prefix = 's'): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
@@ -143,6 +179,7 @@ export async function measureThroughput(
   p: LoadParams,
   report: Progress,
   inst: Instruments,
+  consumers: Consumers = inProcess(bus, p),
 ): Promise<Measured<ThroughputFigures>> {
   const total = p.warmupTasks + p.tasks;
   const targets = agentNames(p.subscribers).map((agent) => ({ agent }));
@@ -172,26 +209,22 @@ export async function measureThroughput(
       );
     }
   };
-  const handler = (a: Assignment): void => {
-    const i = indexOf(a);
-    c.delivered++;
-    if (seen[i] !== 0) c.redelivered++;
-    seen[i] = 1;
-    a.complete(RESULT).then(
-      () => {
-        c.completed++;
-        lastDone = performance.now();
-        endOne();
-      },
-      (err: unknown) => {
-        failed(c, err);
-        endOne();
-      },
-    );
-  };
-  const subs = targets.map((t) =>
-    bus.subscribe({ agent: t.agent, scope: ALL_TENANTS, concurrency: p.concurrency }, handler),
-  );
+  await consumers.start({
+    claimed(i) {
+      c.delivered++;
+      if (seen[i] !== 0) c.redelivered++;
+      seen[i] = 1;
+    },
+    completed() {
+      c.completed++;
+      lastDone = performance.now();
+      endOne();
+    },
+    failed(err) {
+      failed(c, err);
+      endOne();
+    },
+  });
   const phase = (end: number, label: string): Promise<boolean> => {
     phaseEnd = end;
     pump();
@@ -211,7 +244,7 @@ export async function measureThroughput(
   const cpu = cpuNow() - cpu0;
   const diagnostics = inst.stop();
   const transactions = bus.stats().transactions - tx0;
-  await Promise.all(subs.map((s) => s.close()));
+  await consumers.stop();
   const done = c.completed - completedBefore;
   const wallMs = lastDone - t0;
   c.unfinished = c.accepted - c.completed;
@@ -238,6 +271,7 @@ export async function measureLatency(
   p: LoadParams,
   report: Progress,
   inst: Instruments,
+  consumers: Consumers = inProcess(bus, p),
 ): Promise<Measured<LatencyFigures>> {
   const warm = Math.round(p.rate * K.warmupSeconds);
   const total = warm + Math.max(1, Math.round(p.rate * p.durationSeconds));
@@ -249,26 +283,22 @@ export async function measureLatency(
   const ids: string[] = [];
   const c = newCounts();
   let ended = 0;
-  const handler = (a: Assignment): void => {
-    const i = indexOf(a);
-    c.delivered++;
-    if (!Number.isNaN(claimAt[i]!)) c.redelivered++;
-    else claimAt[i] = performance.now();
-    a.complete(RESULT).then(
-      () => {
-        doneAt[i] = performance.now();
-        c.completed++;
-        ended++;
-      },
-      (err: unknown) => {
-        failed(c, err);
-        ended++;
-      },
-    );
-  };
-  const subs = targets.map((t) =>
-    bus.subscribe({ agent: t.agent, scope: ALL_TENANTS, concurrency: p.concurrency }, handler),
-  );
+  await consumers.start({
+    claimed(i) {
+      c.delivered++;
+      if (!Number.isNaN(claimAt[i]!)) c.redelivered++;
+      else claimAt[i] = performance.now();
+    },
+    completed(i) {
+      doneAt[i] = performance.now();
+      c.completed++;
+      ended++;
+    },
+    failed(err) {
+      failed(c, err);
+      ended++;
+    },
+  });
   const publish = (i: number): void => {
     startAt[i] = performance.now();
     bus.publish(taskSpec(targets[i % targets.length]!, i)).then(
@@ -293,7 +323,7 @@ export async function measureLatency(
   await publishing;
   clearTimeout(measuring);
   const diagnostics = inst.stop();
-  await Promise.all(subs.map((s) => s.close()));
+  await consumers.stop();
   c.unfinished = c.accepted - c.completed;
   if (!ok) failed(c, new Error(`stalled: ${ended}/${total} tasks ended`));
   const first = startAt[warm]!;

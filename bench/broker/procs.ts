@@ -37,7 +37,9 @@ export function runHelper(
       ? 'the floor process'
       : spec.role === 'jetstream'
         ? 'the raw JetStream process'
-        : `the bus process (${spec.store.kind})`;
+        : spec.role === 'grpcConsumer'
+          ? 'the gRPC consumer process'
+          : `the bus process (${spec.store.kind})`;
   return new Promise<Answer>((resolve, reject) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), DEADLINE_MS);
     const tail = (): string => (stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' ')}` : '');

@@ -4,8 +4,8 @@ import { fmt, table } from '../table.js';
 import type { Bar, BrokerBenchResult, BrokerRun, StoreRun } from './scenario.js';
 import type { Quantiles } from './types.js';
 
-type StoreKey = 'sqlite' | 'postgres' | 'nats';
-const STORES: readonly StoreKey[] = ['sqlite', 'postgres', 'nats'];
+type StoreKey = 'sqlite' | 'grpc' | 'postgres' | 'nats';
+const STORES: readonly StoreKey[] = ['sqlite', 'grpc', 'postgres', 'nats'];
 
 const withRange = (s: Spread | null, digits: number): string =>
   s === null
@@ -136,6 +136,8 @@ export function renderBroker(r: BrokerBenchResult): string {
         `time per task, floor ÷ bus ${withRange(r.summary.cpuToFloor, 2)}`,
     );
   }
+  if (r.summary.grpc)
+    lines.push(`median (min–max): consumers over gRPC ${withRange(r.summary.grpc.perSec, 0)} tasks/s`);
   if (r.summary.postgres)
     lines.push(`median (min–max): PostgreSQL bus ${withRange(r.summary.postgres.perSec, 0)} tasks/s`);
   if (r.summary.nats) {
@@ -331,7 +333,8 @@ function leftTable(rows: string[][]): string[] {
 
 function barRow(b: Bar): string[] {
   const digits = b.unit === 'ms' ? 2 : b.unit === '×' ? 2 : 0;
-  const value = b.value === null ? '-' : `${withRange(b.value, digits)}${b.unit === 'ms' ? ' ms' : ''}`;
+  const value =
+    b.value === null ? '-' : `${withRange(b.value, digits)}${b.unit === 'ms' ? ' ms' : b.unit === '/s' ? '/s' : ''}`;
   const verdict =
     b.met === null
       ? `not measured${b.note ? `: ${b.note}` : ''}`

@@ -16,6 +16,7 @@ import { renderBroker } from './report.js';
 import {
   BROKER_CONSTANTS,
   BUS_MEASUREMENTS,
+  GRPC_MEASUREMENTS,
   NATS_MEASUREMENTS,
   type BroadcastFigures,
   type BroadcastLatencyFigures,
@@ -42,6 +43,9 @@ export const BROKER_BARS = {
   postgresClaimP99Ms: 10,
   /** Through NATS, tasks/s ÷ raw JetStream's in the same run, at least. */
   natsToRaw: 0.7,
+  /** Consumers over gRPC on loopback: tasks/s at least, and publish → completion p99 at the offered rate, ms. */
+  grpcPerSec: 10_000,
+  grpcCompleteP99Ms: 10,
 } as const;
 
 export interface BrokerBenchOptions extends BrokerOptions {
@@ -68,7 +72,7 @@ export interface StoreRun {
   failed?: string;
 }
 
-export type Step = 'floor' | 'sqlite' | 'postgres' | 'nats' | 'jetstream';
+export type Step = 'floor' | 'sqlite' | 'grpc' | 'postgres' | 'nats' | 'jetstream';
 
 export interface BrokerRun {
   run: number;
@@ -77,6 +81,8 @@ export interface BrokerRun {
   floor?: FloorFigures & { verified: Verification; failed?: string };
   sqlite?: StoreRun;
   postgres?: StoreRun;
+  /** Consumers over gRPC on loopback, the records on SQLite. */
+  grpc?: StoreRun;
   /** The bus on NATS JetStream, its records on SQLite. */
   nats?: StoreRun;
   /** Raw JetStream in the throughput measurement's window. */
@@ -129,6 +135,7 @@ export interface BrokerBenchResult {
   summary: {
     sqlite: StoreSummary | null;
     postgres: StoreSummary | null;
+    grpc: StoreSummary | null;
     nats: StoreSummary | null;
     jetstreamPerSec: Spread | null;
     natsToRaw: Spread | null;
@@ -157,7 +164,13 @@ export interface StoreSummary {
 export async function runBrokerBench(o: BrokerBenchOptions): Promise<BenchOutcome> {
   const result = await measureBroker(o);
   const failed = result.runs.some(
-    (r) => r.floor?.failed || r.sqlite?.failed || r.postgres?.failed || r.nats?.failed || r.jetstream?.failed,
+    (r) =>
+      r.floor?.failed ||
+      r.sqlite?.failed ||
+      r.grpc?.failed ||
+      r.postgres?.failed ||
+      r.nats?.failed ||
+      r.jetstream?.failed,
   );
   return { json: result, table: renderBroker(result), complete: result.correctness.ok && !failed };
 }
@@ -180,6 +193,7 @@ export async function measureBroker(o: BrokerBenchOptions): Promise<BrokerBenchR
   const wantSqlite = ['all', 'both', 'sqlite'].includes(o.store);
   const wantPostgres = ['all', 'both', 'postgres'].includes(o.store);
   const wantNats = ['all', 'nats'].includes(o.store);
+  const wantGrpc = ['all', 'grpc'].includes(o.store);
   let postgresSkipped: string | null = null;
   let usePostgres = false;
   if (wantPostgres) {
@@ -207,6 +221,11 @@ export async function measureBroker(o: BrokerBenchOptions): Promise<BrokerBenchR
           const sqlite = await busRun(cli, { kind: 'sqlite', dir: runDir }, runDir, load, nodeFlags, say);
           run.sqlite = typeof sqlite === 'string' ? { failed: sqlite } : sqlite;
         }
+      }
+      if (wantGrpc) {
+        run.order.push('grpc');
+        const grpc = await busRun(cli, { kind: 'grpc', dir: runDir }, runDir, load, nodeFlags, say);
+        run.grpc = typeof grpc === 'string' ? { failed: grpc } : grpc;
       }
       if (usePostgres) {
         run.order.push('postgres');
@@ -253,6 +272,7 @@ export async function measureBroker(o: BrokerBenchOptions): Promise<BrokerBenchR
   const summary = {
     sqlite: summarize(runs.map((r) => r.sqlite)),
     postgres: summarize(runs.map((r) => r.postgres)),
+    grpc: summarize(runs.map((r) => r.grpc)),
     nats: summarize(runs.map((r) => r.nats)),
     jetstreamPerSec: spreadOf(runs.map((r) => (r.jetstream?.failed ? undefined : r.jetstream?.perSec))),
     natsToRaw: spreadOf(runs.map((r) => r.natsToRaw ?? undefined)),
@@ -358,7 +378,9 @@ async function busRun(
   nodeFlags: string[],
   say: (line: string) => void,
 ): Promise<StoreRun | string> {
-  const measurements: MeasurementKind[] = [...(store.kind === 'nats' ? NATS_MEASUREMENTS : BUS_MEASUREMENTS)];
+  const measurements: MeasurementKind[] = [
+    ...(store.kind === 'nats' ? NATS_MEASUREMENTS : store.kind === 'grpc' ? GRPC_MEASUREMENTS : BUS_MEASUREMENTS),
+  ];
   try {
     const answer = await runHelper(
       cli,
@@ -404,7 +426,7 @@ function tally(runs: BrokerRun[]): BrokerBenchResult['correctness'] {
       lost += r.floor.verified.lost + r.floor.guardMisses;
       duplicated += r.floor.verified.duplicated;
     }
-    for (const s of [r.sqlite, r.postgres, r.nats]) {
+    for (const s of [r.sqlite, r.grpc, r.postgres, r.nats]) {
       for (const kind of BUS_MEASUREMENTS) {
         const m = s?.[kind];
         if (!m) continue;
@@ -479,6 +501,7 @@ function bars(
     ? (postgresSkipped ?? 'not measured')
     : notAsked('PostgreSQL');
   const natsSkip = ['all', 'nats'].includes(store) ? (natsSkipped ?? 'not measured') : notAsked('NATS');
+  const grpcSkip = ['all', 'grpc'].includes(store) ? 'not measured' : notAsked('gRPC');
   return [
     judge(
       'in process on durable SQLite, tasks/s ÷ floor',
@@ -511,6 +534,22 @@ function bars(
       runs.map((r) => r.postgres?.latency?.claimMs.p99),
       (v) => v <= BROKER_BARS.postgresClaimP99Ms,
       pgSkip,
+    ),
+    judge(
+      'consumers over gRPC on loopback, tasks/s',
+      `≥ ${BROKER_BARS.grpcPerSec}`,
+      '/s',
+      runs.map((r) => r.grpc?.throughput?.perSec),
+      (v) => v >= BROKER_BARS.grpcPerSec,
+      grpcSkip,
+    ),
+    judge(
+      `consumers over gRPC, publish → completion p99 ${at}`,
+      `≤ ${BROKER_BARS.grpcCompleteP99Ms} ms`,
+      'ms',
+      runs.map((r) => r.grpc?.latency?.completeMs.p99),
+      (v) => v <= BROKER_BARS.grpcCompleteP99Ms,
+      grpcSkip,
     ),
     judge(
       'through NATS JetStream, tasks/s ÷ raw JetStream',

@@ -50,15 +50,19 @@ export interface LoadParams {
 export type StoreSpec =
   | { kind: 'sqlite'; dir: string }
   | { kind: 'postgres'; url: string; schemaPrefix: string }
-  | { kind: 'nats'; dir: string; url: string; streamPrefix: string };
+  | { kind: 'nats'; dir: string; url: string; streamPrefix: string }
+  | { kind: 'grpc'; dir: string };
 
 /** The measurements a bus on NATS makes (the others would measure the store again). */
 export const NATS_MEASUREMENTS: readonly MeasurementKind[] = ['throughput', 'latency'];
+/** The measurements with consumers over gRPC (records on SQLite). */
+export const GRPC_MEASUREMENTS: readonly MeasurementKind[] = ['throughput', 'latency'];
 
 export type BrokerChildSpec =
   | { role: 'bus'; store: StoreSpec; load: LoadParams; measurements: MeasurementKind[]; idsDir: string }
   | { role: 'floor'; path: string; idsFile: string; load: LoadParams }
-  | { role: 'jetstream'; url: string; stream: string; load: LoadParams };
+  | { role: 'jetstream'; url: string; stream: string; load: LoadParams }
+  | { role: 'grpcConsumer'; address: string; key: string; agents: string[]; concurrency: number };
 
 /** Raw JetStream: messages published, fetched and acknowledged, in the throughput measurement's window. */
 export interface JetStreamFigures {

@@ -118,11 +118,12 @@ describe('swiftlet bench broker', () => {
     assert.deepEqual(json.correctness, { measurements: 6, lost: 0, duplicated: 0, errors: 0, ok: true });
     assert.deepEqual(
       json.bars.map((x: { bar: string }) => x.bar),
-      ['≥ 0.5', '≤ 1 ms', '≤ 5 ms', '≤ 10 ms', '≥ 0.7', '= 0'],
+      ['≥ 0.5', '≤ 1 ms', '≤ 5 ms', '≤ 10 ms', '≥ 10000', '≤ 10 ms', '≥ 0.7', '= 0'],
     );
     assert.equal(json.bars[3].met, null, 'PostgreSQL was not asked for');
-    assert.equal(json.bars[4].met, null, 'NATS was not asked for');
-    assert.equal(json.bars[5].met, true);
+    assert.equal(json.bars[4].met, null, 'gRPC was not asked for');
+    assert.equal(json.bars[6].met, null, 'NATS was not asked for');
+    assert.equal(json.bars[7].met, true);
   });
 
   test('PostgreSQL in fresh schemas dropped afterwards, or skipped with a note; the table names the bars', async (t) => {
@@ -167,8 +168,8 @@ describe('swiftlet bench broker', () => {
     assert.equal(run.jetstream.acked, 200);
     assert.equal(run.jetstream.duplicates, 0);
     assert.ok(run.natsToRaw > 0);
-    assert.equal(json.bars[4].bar, '≥ 0.7');
-    assert.notEqual(json.bars[4].met, null);
+    assert.equal(json.bars[6].bar, '≥ 0.7');
+    assert.notEqual(json.bars[6].met, null);
     assert.deepEqual(json.correctness, { measurements: 2, lost: 0, duplicated: 0, errors: 0, ok: true });
     const { connect } = await import('@nats-io/transport-node');
     const { jetstreamManager } = await import('@nats-io/jetstream');
@@ -183,6 +184,28 @@ describe('swiftlet bench broker', () => {
     } finally {
       await nc.close();
     }
+  });
+
+  test('consumers over gRPC in a process of their own, every task completed once', async () => {
+    const r = await runCli(['bench', 'broker', ...SMALL, '--store', 'grpc', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const json = JSON.parse(r.stdout);
+    const [run] = json.runs;
+    assert.deepEqual(run.order, ['grpc']);
+    for (const kind of ['throughput', 'latency']) {
+      const m = run.grpc[kind] as Measurement;
+      checkClean(m, m.counts.accepted);
+      assert.equal(m.counts.delivered, m.counts.accepted, `${kind}: each task claimed once`);
+    }
+    checkQuantiles(run.grpc.latency.completeMs, run.grpc.latency.tasks, 'publish → completion over gRPC');
+    assert.deepEqual(
+      json.bars.slice(4, 6).map((b: { bar: string; met: boolean | null }) => [b.bar, b.met === null]),
+      [
+        ['≥ 10000', false],
+        ['≤ 10 ms', false],
+      ],
+    );
+    assert.deepEqual(json.correctness, { measurements: 2, lost: 0, duplicated: 0, errors: 0, ok: true });
   });
 
   test('options of other scenarios are refused, and broker options elsewhere', async () => {

@@ -115,8 +115,8 @@ export interface BrokerOptions {
   /** Tasks each subscriber holds at once. */
   concurrency: number;
   runs: number;
-  /** all: SQLite, PostgreSQL and NATS; both: SQLite and PostgreSQL. */
-  store: 'all' | 'both' | 'sqlite' | 'postgres' | 'nats';
+  /** all: SQLite, gRPC consumers, PostgreSQL and NATS; both: SQLite and PostgreSQL. */
+  store: 'all' | 'both' | 'sqlite' | 'grpc' | 'postgres' | 'nats';
   postgresUrl: string;
   natsUrl: string;
   cpuProfDir?: string;
@@ -276,8 +276,8 @@ const command: Command = {
       type: 'string',
       description:
         'turn: sqlite (default) or memory; http, concurrency, sessions, writes: sqlite (default) or postgres ' +
-        '(127.0.0.1:5432, db test, a fresh schema dropped afterwards); broker: all (default: SQLite, PostgreSQL ' +
-        'and NATS), both (SQLite and PostgreSQL), sqlite, postgres or nats',
+        '(127.0.0.1:5432, db test, a fresh schema dropped afterwards); broker: all (default: SQLite, consumers ' +
+        'over gRPC, PostgreSQL and NATS), both (SQLite and PostgreSQL), sqlite, grpc, postgres or nats',
       valueName: 'store',
     },
     durability: {
@@ -505,7 +505,7 @@ function brokerOptions(ctx: CommandContext): BrokerOptions {
     subscribers: positive(ctx, 'subscribers', 10),
     concurrency: positive(ctx, 'concurrency', 4),
     runs: positive(ctx, 'runs', 3),
-    store: oneOf(ctx, 'store', ['all', 'both', 'sqlite', 'postgres', 'nats'] as const),
+    store: oneOf(ctx, 'store', ['all', 'both', 'sqlite', 'grpc', 'postgres', 'nats'] as const),
     postgresUrl: url,
     natsUrl,
     ...cpuProf(ctx),
