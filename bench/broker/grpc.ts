@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { ChildProcess } from 'node:child_process';
+import type { Client as GrpcClient, ClientDuplexStream, Metadata } from '@grpc/grpc-js';
 import type { TaskBus } from '../../src/bus/index.js';
 import type { TaskWrite, TaskWriteResult } from '../../src/store/index.js';
 import { currentCli, spawnCli } from '../child.js';
@@ -103,11 +104,11 @@ export async function runGrpcConsumer(
   });
   type Msg = Record<string, unknown>;
   const pkg = grpc.loadPackageDefinition(definition) as unknown as {
-    swiftlet: { broker: { v1: { Broker: typeof import('@grpc/grpc-js').Client } } };
+    swiftlet: { broker: { v1: { Broker: typeof GrpcClient } } };
   };
   const client = new pkg.swiftlet.broker.v1.Broker(address, grpc.credentials.createInsecure()) as unknown as {
-    Subscribe(metadata: import('@grpc/grpc-js').Metadata): import('@grpc/grpc-js').ClientDuplexStream<Msg, Msg>;
-    Complete(req: Msg, metadata: import('@grpc/grpc-js').Metadata, cb: (err: Error | null) => void): void;
+    Subscribe(metadata: Metadata): ClientDuplexStream<Msg, Msg>;
+    Complete(req: Msg, metadata: Metadata, cb: (err: Error | null) => void): void;
     close(): void;
   };
   const metadata = new grpc.Metadata();
