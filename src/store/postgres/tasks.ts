@@ -40,6 +40,13 @@ interface EventRow {
 const ARGS = TASK_COLUMNS.split(',')
   .map((_, i) => `$${i + 1}`)
   .join(', ');
+/** Each column's type, in TASK_COLUMNS order, for the batched statements' unnest. */
+const COLUMN_TYPES = [
+  'text', 'text', 'text', 'text', 'text', 'text', 'text', 'bigint', 'integer', 'bigint', 'text', 'text',
+  'integer', 'integer', 'integer', 'bigint', 'bigint', 'integer', 'text', 'text', 'text',
+]; // prettier-ignore
+const COLUMNS = TASK_COLUMNS.split(',').map((c) => c.trim());
+const N = COLUMNS.length;
 const EVENTS = `$${TASK_COLUMNS.split(',').length + 1}::text[]`;
 const ACTIVE = "state IN ('submitted', 'working', 'input-required')";
 
@@ -94,6 +101,59 @@ const Q = {
            )
            SELECT last_seq FROM u`,
   },
+  // Batches: many tasks in one statement, each at most once (see writeBatched). Columns and events come as arrays.
+  createMany: {
+    name: 'swiftlet_task_create_many',
+    text: `WITH v AS (
+             SELECT * FROM unnest(${COLUMN_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')}) AS v(${TASK_COLUMNS})
+           ), t AS (
+             INSERT INTO tasks (${TASK_COLUMNS}) SELECT ${TASK_COLUMNS} FROM v
+             ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+             RETURNING tenant, id
+           ), ev AS (
+             INSERT INTO task_events (tenant, task_id, seq, at, data)
+             SELECT t.tenant, t.id, e.seq, e.at, e.data
+             FROM unnest($${N + 1}::text[], $${N + 2}::text[], $${N + 3}::integer[], $${N + 4}::bigint[], $${N + 5}::text[])
+               AS e(tenant, id, seq, at, data)
+             JOIN t ON t.tenant = e.tenant COLLATE "C" AND t.id = e.id COLLATE "C"
+           )
+           SELECT tenant, id FROM t`,
+  },
+  // Guard states travel comma-joined (arrays of arrays must be rectangular); `i` numbers the rows for the events.
+  updateMany: {
+    name: 'swiftlet_task_update_many',
+    text: `WITH v AS (
+             SELECT * FROM unnest($1::integer[], $2::text[], $3::text[], $4::text[], $5::integer[], $6::text[],
+               $7::boolean[], $8::text[], $9::boolean[], $10::bigint[], $11::text[], $12::text[], $13::bigint[],
+               $14::integer[], $15::text[], $16::integer[], $17::text[], $18::bigint[])
+               AS v(i, tenant, id, state, attempt, assignee, set_owner, owner, set_lease, lease_until, result, error,
+                    at, events, g_states, g_attempt, g_owner, g_lease_before)
+           ), u AS (
+             UPDATE tasks t SET
+               state = COALESCE(v.state, t.state),
+               attempt = COALESCE(v.attempt, t.attempt),
+               assignee = COALESCE(v.assignee, t.assignee),
+               owner = CASE WHEN v.set_owner THEN v.owner ELSE t.owner END,
+               lease_until = CASE WHEN v.set_lease THEN v.lease_until ELSE t.lease_until END,
+               result = COALESCE(v.result, t.result),
+               error = COALESCE(v.error, t.error),
+               updated_at = GREATEST(t.updated_at, v.at),
+               last_seq = t.last_seq + v.events
+             FROM v
+             WHERE t.tenant = v.tenant COLLATE "C" AND t.id = v.id COLLATE "C"
+               AND (v.g_states IS NULL OR t.state = ANY(string_to_array(v.g_states, ',')))
+               AND (v.g_attempt IS NULL OR t.attempt = v.g_attempt)
+               AND (v.g_owner IS NULL OR t.owner = v.g_owner)
+               AND (v.g_lease_before IS NULL OR t.lease_until < v.g_lease_before)
+             RETURNING v.i, t.tenant, t.id, t.last_seq, v.events, v.at
+           ), ev AS (
+             INSERT INTO task_events (tenant, task_id, seq, at, data)
+             SELECT u.tenant, u.id, u.last_seq - u.events + e.n, u.at, e.data
+             FROM unnest($19::integer[], $20::integer[], $21::text[]) AS e(i, n, data)
+             JOIN u ON u.i = e.i
+           )
+           SELECT i, last_seq FROM u`,
+  },
   get: { name: 'swiftlet_task_get', text: `SELECT ${TASK_COLUMNS} FROM tasks WHERE tenant = $1 AND id = $2` },
   // LIMIT NULL means no limit.
   events: {
@@ -127,9 +187,7 @@ export class PostgresTaskStore implements TaskStore {
     }
     return this.#db.transaction('task write', async (client) => {
       const exec: Exec = async (q, values) => (await client.query({ ...q, values })).rows;
-      const results: TaskWriteResult[] = [];
-      for (const w of writes) results.push(await apply(exec, w));
-      return results;
+      return writeBatched(exec, writes);
     });
   }
 
@@ -161,6 +219,111 @@ export class PostgresTaskStore implements TaskStore {
   async active(afterId: string, limit: number): Promise<TaskRecord[]> {
     return (await this.#db.query<TaskRow>('task active', Q.active, [afterId, limit])).map(toTask);
   }
+}
+
+/**
+ * The writes of one transaction in a few statements rather than one each. Writes to different tasks commute (a guard
+ * reads its own row only), so the order that matters is each task's own: the k-th write to a task goes in round k,
+ * and each round is at most one create statement and one update statement, each task in it once.
+ */
+async function writeBatched(exec: Exec, writes: readonly TaskWrite[]): Promise<TaskWriteResult[]> {
+  const results: TaskWriteResult[] = new Array<TaskWriteResult>(writes.length);
+  const rounds: number[][] = [];
+  const seen = new Map<string, number>();
+  writes.forEach((w, i) => {
+    const key = w.op === 'create' ? `${w.task.tenant}\u0000${w.task.id}` : `${w.tenant}\u0000${w.id}`;
+    const r = seen.get(key) ?? 0;
+    seen.set(key, r + 1);
+    (rounds[r] ??= []).push(i);
+  });
+  for (const round of rounds) {
+    const creates = round.filter((i) => writes[i]!.op === 'create');
+    const updates = round.filter((i) => writes[i]!.op === 'update');
+    if (creates.length === 1) results[creates[0]!] = await create(exec, writes[creates[0]!] as CreateWrite);
+    else if (creates.length > 1) await createMany(exec, writes, creates, results);
+    if (updates.length === 1) results[updates[0]!] = await update(exec, writes[updates[0]!] as UpdateWrite);
+    else if (updates.length > 1) await updateMany(exec, writes, updates, results);
+  }
+  return results;
+}
+
+async function createMany(
+  exec: Exec,
+  writes: readonly TaskWrite[],
+  idx: readonly number[],
+  results: TaskWriteResult[],
+): Promise<void> {
+  const columns: unknown[][] = COLUMNS.map(() => []);
+  const ev: unknown[][] = [[], [], [], [], []];
+  const lastSeqs: number[] = [];
+  for (const i of idx) {
+    const w = writes[i] as CreateWrite;
+    const t = w.task;
+    const lastSeq = t.lastSeq + w.events.length;
+    lastSeqs.push(lastSeq);
+    taskValues({ ...t, lastSeq }).forEach((v, c) => columns[c]!.push(v));
+    w.events.forEach((e, n) => {
+      ev[0]!.push(t.tenant);
+      ev[1]!.push(t.id);
+      ev[2]!.push(t.lastSeq + n + 1);
+      ev[3]!.push(t.updatedAt);
+      ev[4]!.push(eventJson(e));
+    });
+  }
+  const rows = await exec<{ tenant: string; id: string }>(Q.createMany, [...columns, ...ev]);
+  const made = new Set(rows.map((r) => `${r.tenant}\u0000${r.id}`));
+  for (const [k, i] of idx.entries()) {
+    const t = (writes[i] as CreateWrite).task;
+    if (made.has(`${t.tenant}\u0000${t.id}`)) {
+      results[i] = { ok: true, lastSeq: lastSeqs[k]! };
+      continue;
+    }
+    const [existing] = await exec<TaskRow>(Q.byKey, [t.tenant, t.idempotencyKey ?? null]);
+    results[i] = existing ? { ok: false, existing: toTask(existing) } : { ok: false };
+  }
+}
+
+async function updateMany(
+  exec: Exec,
+  writes: readonly TaskWrite[],
+  idx: readonly number[],
+  results: TaskWriteResult[],
+): Promise<void> {
+  const cols: unknown[][] = Array.from({ length: 18 }, () => []);
+  const ev: unknown[][] = [[], [], []];
+  for (const i of idx) {
+    const w = writes[i] as UpdateWrite;
+    const { set, guard } = w;
+    const row = [
+      i,
+      w.tenant,
+      w.id,
+      set.state ?? null,
+      set.attempt ?? null,
+      set.assignee ?? null,
+      set.owner !== undefined,
+      set.owner ?? null,
+      set.leaseUntil !== undefined,
+      set.leaseUntil ?? null,
+      set.result === undefined ? null : resultJson(set.result),
+      set.error === undefined ? null : errorJson(set.error),
+      w.at,
+      w.events.length,
+      guard.states === undefined ? null : guard.states.join(','),
+      guard.attempt ?? null,
+      guard.owner ?? null,
+      guard.leaseBefore ?? null,
+    ];
+    row.forEach((v, c) => cols[c]!.push(v));
+    w.events.forEach((e, n) => {
+      ev[0]!.push(i);
+      ev[1]!.push(n + 1);
+      ev[2]!.push(eventJson(e));
+    });
+  }
+  const rows = await exec<{ i: number; last_seq: number }>(Q.updateMany, [...cols, ...ev]);
+  for (const i of idx) results[i] = { ok: false };
+  for (const r of rows) results[r.i] = { ok: true, lastSeq: r.last_seq };
 }
 
 function apply(exec: Exec, w: TaskWrite): Promise<TaskWriteResult> {
