@@ -48,11 +48,62 @@ const COLUMN_TYPES = [
 const COLUMNS = TASK_COLUMNS.split(',').map((c) => c.trim());
 const N = COLUMNS.length;
 const EVENTS = `$${TASK_COLUMNS.split(',').length + 1}::text[]`;
+
+/** The CTEs of a multi-row create: `v` the rows, `t` those inserted (a key already taken inserts nothing). */
+const CREATE_MANY = `v AS (
+             SELECT * FROM unnest(${COLUMN_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')}) AS v(${TASK_COLUMNS})
+           ), t AS (
+             INSERT INTO tasks (${TASK_COLUMNS}) SELECT ${TASK_COLUMNS} FROM v
+             ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+             RETURNING tenant, id
+           ), ev AS (
+             INSERT INTO task_events (tenant, task_id, seq, at, data)
+             SELECT t.tenant, t.id, e.seq, e.at, e.data
+             FROM unnest($${N + 1}::text[], $${N + 2}::text[], $${N + 3}::integer[], $${N + 4}::bigint[], $${N + 5}::text[])
+               AS e(tenant, id, seq, at, data)
+             JOIN t ON t.tenant = e.tenant COLLATE "C" AND t.id = e.id COLLATE "C"
+           )`;
+const CREATE_PARAMS = N + 5;
+
+/** The CTEs of a multi-row guarded update (`uv` the rows, `u` those whose guard held), its parameters from $(offset+1). */
+const UPDATE_MANY = (offset: number): string =>
+  `uv AS (
+             SELECT * FROM unnest($1::integer[], $2::text[], $3::text[], $4::text[], $5::integer[], $6::text[],
+               $7::boolean[], $8::text[], $9::boolean[], $10::bigint[], $11::text[], $12::text[], $13::bigint[],
+               $14::integer[], $15::text[], $16::integer[], $17::text[], $18::bigint[])
+               AS uv(i, tenant, id, state, attempt, assignee, set_owner, owner, set_lease, lease_until, result, error,
+                    at, events, g_states, g_attempt, g_owner, g_lease_before)
+           ), u AS (
+             UPDATE tasks tk SET
+               state = COALESCE(uv.state, tk.state),
+               attempt = COALESCE(uv.attempt, tk.attempt),
+               assignee = COALESCE(uv.assignee, tk.assignee),
+               owner = CASE WHEN uv.set_owner THEN uv.owner ELSE tk.owner END,
+               lease_until = CASE WHEN uv.set_lease THEN uv.lease_until ELSE tk.lease_until END,
+               result = COALESCE(uv.result, tk.result),
+               error = COALESCE(uv.error, tk.error),
+               updated_at = GREATEST(tk.updated_at, uv.at),
+               last_seq = tk.last_seq + uv.events
+             FROM uv
+             WHERE tk.tenant = uv.tenant COLLATE "C" AND tk.id = uv.id COLLATE "C"
+               AND (uv.g_states IS NULL OR tk.state = ANY(string_to_array(uv.g_states, ',')))
+               AND (uv.g_attempt IS NULL OR tk.attempt = uv.g_attempt)
+               AND (uv.g_owner IS NULL OR tk.owner = uv.g_owner)
+               AND (uv.g_lease_before IS NULL OR tk.lease_until < uv.g_lease_before)
+             RETURNING uv.i, tk.tenant, tk.id, tk.last_seq, uv.events, uv.at
+           ), uev AS (
+             INSERT INTO task_events (tenant, task_id, seq, at, data)
+             SELECT u.tenant, u.id, u.last_seq - u.events + e.n, u.at, e.data
+             FROM unnest($19::integer[], $20::integer[], $21::text[]) AS e(i, n, data)
+             JOIN u ON u.i = e.i
+           )`.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+
 const ACTIVE = "state IN ('submitted', 'working', 'input-required')";
 
 /**
- * Each write is one statement: its row and its events together (a data-modifying WITH), the events unnested from one
- * array and numbered by their position. Named, so that each connection parses and plans them once.
+ * A write's row and its events go in one statement (a data-modifying WITH), the events unnested from one array and
+ * numbered by their position; the *Many statements do the same for many tasks at once. Named, so that each connection
+ * parses and plans them once.
  */
 const Q = {
   // Only the idempotency key is the arbiter: a repeated id is an error, not an answer. A key taken (even earlier in
@@ -104,55 +155,18 @@ const Q = {
   // Batches: many tasks in one statement, each at most once (see writeBatched). Columns and events come as arrays.
   createMany: {
     name: 'swiftlet_task_create_many',
-    text: `WITH v AS (
-             SELECT * FROM unnest(${COLUMN_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')}) AS v(${TASK_COLUMNS})
-           ), t AS (
-             INSERT INTO tasks (${TASK_COLUMNS}) SELECT ${TASK_COLUMNS} FROM v
-             ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-             RETURNING tenant, id
-           ), ev AS (
-             INSERT INTO task_events (tenant, task_id, seq, at, data)
-             SELECT t.tenant, t.id, e.seq, e.at, e.data
-             FROM unnest($${N + 1}::text[], $${N + 2}::text[], $${N + 3}::integer[], $${N + 4}::bigint[], $${N + 5}::text[])
-               AS e(tenant, id, seq, at, data)
-             JOIN t ON t.tenant = e.tenant COLLATE "C" AND t.id = e.id COLLATE "C"
-           )
-           SELECT tenant, id FROM t`,
+    text: `WITH ${CREATE_MANY} SELECT tenant, id FROM t`,
   },
-  // Guard states travel comma-joined (arrays of arrays must be rectangular); `i` numbers the rows for the events.
   updateMany: {
     name: 'swiftlet_task_update_many',
-    text: `WITH v AS (
-             SELECT * FROM unnest($1::integer[], $2::text[], $3::text[], $4::text[], $5::integer[], $6::text[],
-               $7::boolean[], $8::text[], $9::boolean[], $10::bigint[], $11::text[], $12::text[], $13::bigint[],
-               $14::integer[], $15::text[], $16::integer[], $17::text[], $18::bigint[])
-               AS v(i, tenant, id, state, attempt, assignee, set_owner, owner, set_lease, lease_until, result, error,
-                    at, events, g_states, g_attempt, g_owner, g_lease_before)
-           ), u AS (
-             UPDATE tasks t SET
-               state = COALESCE(v.state, t.state),
-               attempt = COALESCE(v.attempt, t.attempt),
-               assignee = COALESCE(v.assignee, t.assignee),
-               owner = CASE WHEN v.set_owner THEN v.owner ELSE t.owner END,
-               lease_until = CASE WHEN v.set_lease THEN v.lease_until ELSE t.lease_until END,
-               result = COALESCE(v.result, t.result),
-               error = COALESCE(v.error, t.error),
-               updated_at = GREATEST(t.updated_at, v.at),
-               last_seq = t.last_seq + v.events
-             FROM v
-             WHERE t.tenant = v.tenant COLLATE "C" AND t.id = v.id COLLATE "C"
-               AND (v.g_states IS NULL OR t.state = ANY(string_to_array(v.g_states, ',')))
-               AND (v.g_attempt IS NULL OR t.attempt = v.g_attempt)
-               AND (v.g_owner IS NULL OR t.owner = v.g_owner)
-               AND (v.g_lease_before IS NULL OR t.lease_until < v.g_lease_before)
-             RETURNING v.i, t.tenant, t.id, t.last_seq, v.events, v.at
-           ), ev AS (
-             INSERT INTO task_events (tenant, task_id, seq, at, data)
-             SELECT u.tenant, u.id, u.last_seq - u.events + e.n, u.at, e.data
-             FROM unnest($19::integer[], $20::integer[], $21::text[]) AS e(i, n, data)
-             JOIN u ON u.i = e.i
-           )
-           SELECT i, last_seq FROM u`,
+    text: `WITH ${UPDATE_MANY(0)} SELECT i, last_seq FROM u`,
+  },
+  // Both in one statement (one round trip, and atomic without BEGIN and COMMIT): creates' rows have an id, updates' an i.
+  createUpdateMany: {
+    name: 'swiftlet_task_create_update_many',
+    text: `WITH ${CREATE_MANY}, ${UPDATE_MANY(CREATE_PARAMS)}
+           SELECT tenant, id, NULL::integer AS i, NULL::integer AS last_seq FROM t
+           UNION ALL SELECT NULL, NULL, i, last_seq FROM u`,
   },
   get: { name: 'swiftlet_task_get', text: `SELECT ${TASK_COLUMNS} FROM tasks WHERE tenant = $1 AND id = $2` },
   // LIMIT NULL means no limit.
@@ -179,15 +193,24 @@ export class PostgresTaskStore implements TaskStore {
     this.#db = db;
   }
 
+  /**
+   * The writes in a few statements rather than one each. Writes to different tasks commute (a guard reads its own row
+   * only), so the order that matters is each task's own: the k-th write to a task goes in round k, and each round is
+   * one statement. One round (the usual group commit: each task written once) is that statement alone; more rounds
+   * share a transaction.
+   */
   async write(writes: readonly TaskWrite[]): Promise<TaskWriteResult[]> {
     if (writes.length === 0) return [];
-    if (writes.length === 1) {
-      // One statement is a transaction of its own: no BEGIN and COMMIT round trips.
-      return [await apply((q, values) => this.#db.query('task write', q, values), writes[0]!)];
+    const results: TaskWriteResult[] = new Array<TaskWriteResult>(writes.length);
+    const rounds = roundsOf(writes);
+    if (rounds.length === 1) {
+      await writeRound((q, values) => this.#db.query('task write', q, values), writes, rounds[0]!, results);
+      return results;
     }
     return this.#db.transaction('task write', async (client) => {
       const exec: Exec = async (q, values) => (await client.query({ ...q, values })).rows;
-      return writeBatched(exec, writes);
+      for (const round of rounds) await writeRound(exec, writes, round, results);
+      return results;
     });
   }
 
@@ -221,13 +244,8 @@ export class PostgresTaskStore implements TaskStore {
   }
 }
 
-/**
- * The writes of one transaction in a few statements rather than one each. Writes to different tasks commute (a guard
- * reads its own row only), so the order that matters is each task's own: the k-th write to a task goes in round k,
- * and each round is at most one create statement and one update statement, each task in it once.
- */
-async function writeBatched(exec: Exec, writes: readonly TaskWrite[]): Promise<TaskWriteResult[]> {
-  const results: TaskWriteResult[] = new Array<TaskWriteResult>(writes.length);
+/** The write to a task at most once per round: the k-th write to a task goes in round k (see write). */
+function roundsOf(writes: readonly TaskWrite[]): number[][] {
   const rounds: number[][] = [];
   const seen = new Map<string, number>();
   writes.forEach((w, i) => {
@@ -236,23 +254,56 @@ async function writeBatched(exec: Exec, writes: readonly TaskWrite[]): Promise<T
     seen.set(key, r + 1);
     (rounds[r] ??= []).push(i);
   });
-  for (const round of rounds) {
-    const creates = round.filter((i) => writes[i]!.op === 'create');
-    const updates = round.filter((i) => writes[i]!.op === 'update');
-    if (creates.length === 1) results[creates[0]!] = await create(exec, writes[creates[0]!] as CreateWrite);
-    else if (creates.length > 1) await createMany(exec, writes, creates, results);
-    if (updates.length === 1) results[updates[0]!] = await update(exec, writes[updates[0]!] as UpdateWrite);
-    else if (updates.length > 1) await updateMany(exec, writes, updates, results);
-  }
-  return results;
+  return rounds;
 }
 
-async function createMany(
+/**
+ * One round (each task in it once) in one statement: its creates, its updates, or both together. A single statement
+ * is atomic, so a call of one round needs no BEGIN and COMMIT round trips.
+ */
+async function writeRound(
   exec: Exec,
   writes: readonly TaskWrite[],
-  idx: readonly number[],
+  round: readonly number[],
   results: TaskWriteResult[],
 ): Promise<void> {
+  const creates = round.filter((i) => writes[i]!.op === 'create');
+  const updates = round.filter((i) => writes[i]!.op === 'update');
+  if (creates.length + updates.length === 1) {
+    const i = round[0]!;
+    results[i] = await apply(exec, writes[i]!);
+    return;
+  }
+  const c = creates.length > 0 ? createValues(writes, creates) : undefined;
+  const u = updates.length > 0 ? updateValues(writes, updates) : undefined;
+  type Row = { tenant: string | null; id: string | null; i: number | null; last_seq: number | null };
+  const rows =
+    c && u
+      ? await exec<Row>(Q.createUpdateMany, [...c.values, ...u])
+      : c
+        ? await exec<Row>(Q.createMany, c.values)
+        : await exec<Row>(Q.updateMany, u!);
+  if (u) {
+    for (const i of updates) results[i] = { ok: false };
+    for (const r of rows) if (r.i !== null) results[r.i] = { ok: true, lastSeq: r.last_seq! };
+  }
+  if (c) {
+    const made = new Set(rows.filter((r) => r.id !== null).map((r) => `${r.tenant}\u0000${r.id}`));
+    for (const [k, i] of creates.entries()) {
+      const t = (writes[i] as CreateWrite).task;
+      if (made.has(`${t.tenant}\u0000${t.id}`)) {
+        results[i] = { ok: true, lastSeq: c.lastSeqs[k]! };
+        continue;
+      }
+      // Refused by its key: the task that has it (own statement, own snapshot).
+      const [existing] = await exec<TaskRow>(Q.byKey, [t.tenant, t.idempotencyKey ?? null]);
+      results[i] = existing ? { ok: false, existing: toTask(existing) } : { ok: false };
+    }
+  }
+}
+
+/** createMany's parameters: one array per column, then the events' (tenant, id, seq, at, data) arrays. */
+function createValues(writes: readonly TaskWrite[], idx: readonly number[]) {
   const columns: unknown[][] = COLUMNS.map(() => []);
   const ev: unknown[][] = [[], [], [], [], []];
   const lastSeqs: number[] = [];
@@ -270,25 +321,11 @@ async function createMany(
       ev[4]!.push(eventJson(e));
     });
   }
-  const rows = await exec<{ tenant: string; id: string }>(Q.createMany, [...columns, ...ev]);
-  const made = new Set(rows.map((r) => `${r.tenant}\u0000${r.id}`));
-  for (const [k, i] of idx.entries()) {
-    const t = (writes[i] as CreateWrite).task;
-    if (made.has(`${t.tenant}\u0000${t.id}`)) {
-      results[i] = { ok: true, lastSeq: lastSeqs[k]! };
-      continue;
-    }
-    const [existing] = await exec<TaskRow>(Q.byKey, [t.tenant, t.idempotencyKey ?? null]);
-    results[i] = existing ? { ok: false, existing: toTask(existing) } : { ok: false };
-  }
+  return { values: [...columns, ...ev], lastSeqs };
 }
 
-async function updateMany(
-  exec: Exec,
-  writes: readonly TaskWrite[],
-  idx: readonly number[],
-  results: TaskWriteResult[],
-): Promise<void> {
+/** updateMany's parameters: one array per field of the rows, then the events' (row, n, data) arrays. */
+function updateValues(writes: readonly TaskWrite[], idx: readonly number[]): unknown[][] {
   const cols: unknown[][] = Array.from({ length: 18 }, () => []);
   const ev: unknown[][] = [[], [], []];
   for (const i of idx) {
@@ -321,9 +358,7 @@ async function updateMany(
       ev[2]!.push(eventJson(e));
     });
   }
-  const rows = await exec<{ i: number; last_seq: number }>(Q.updateMany, [...cols, ...ev]);
-  for (const i of idx) results[i] = { ok: false };
-  for (const r of rows) results[r.i] = { ok: true, lastSeq: r.last_seq };
+  return [...cols, ...ev];
 }
 
 function apply(exec: Exec, w: TaskWrite): Promise<TaskWriteResult> {
