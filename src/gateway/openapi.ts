@@ -208,8 +208,17 @@ const schemas: Record<string, Schema> = {
       description: { type: 'string' },
       model: { type: 'string' },
       tools: { type: 'array', items: { type: 'string' } },
+      skills: {
+        type: 'array',
+        description: 'Skills it offers: a task sent to a skill goes to one agent having it.',
+        items: {
+          type: 'object',
+          properties: { name: { type: 'string' }, description: { type: 'string' } },
+          required: ['name', 'description'],
+        },
+      },
     },
-    required: ['name', 'description', 'model', 'tools'],
+    required: ['name', 'description', 'model', 'tools', 'skills'],
   },
 };
 

@@ -80,6 +80,8 @@ export interface AgentInfo {
   description: string;
   model: string;
   tools: string[];
+  /** The skills it offers (tasks sent to a skill reach one agent having it). */
+  skills: { name: string; description: string }[];
 }
 
 export interface RuntimeParts {
@@ -190,6 +192,7 @@ export class Runtime {
       description: a.description,
       model: this.config.agents[name]!.model,
       tools: a.toolSpecs.map((t) => t.name),
+      skills: this.config.agents[name]!.skills.map((s) => ({ name: s.name, description: s.description })),
     }));
   }
 

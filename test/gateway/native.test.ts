@@ -182,6 +182,7 @@ test('agents: list and get; an API key limited to some agents sees only those', 
     description: '',
     model: 'mock/mock-model',
     tools: ['todo', 'current_time'],
+    skills: [],
   });
   assert.equal((await call(url, 'GET', '/v1/agents/nobody', { key: admin })).status, 404);
   assert.equal((await call(url, 'GET', '/v1/agents')).status, 401);

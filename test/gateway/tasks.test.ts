@@ -185,6 +185,21 @@ test('the same on PostgreSQL', async (t) => {
   await flow(t, storage);
 });
 
+test('GET /v1/agents lists the skills of each agent, the targets of skill tasks', async (t) => {
+  const { url } = await start(t);
+  const { body } = await call(url, 'GET', '/v1/agents');
+  const skills = Object.fromEntries(
+    (body.agents as { name: string; skills: unknown }[]).map((a) => [a.name, a.skills]),
+  );
+  assert.deepEqual(skills, {
+    assistant: [{ name: 'summarise', description: '' }],
+    researcher: [
+      { name: 'search', description: '' },
+      { name: 'summarise', description: 'Short summaries' },
+    ],
+  });
+});
+
 test('validation: every bad request names its field', async (t) => {
   const { url } = await start(t, { config: { limits: '{ maxInputBytes: 64 }' } });
   const later = new Date(Date.now() + 3_600_000).toISOString();
