@@ -4,7 +4,7 @@
 // window (at most BROKER_CONSTANTS.maxOutstanding added and not completed, a warm-up, then `tasks` measured), the same
 // number of queues and handlers held at once, handlers that return at once, and the same open-loop latency
 // measurement (add → handler started, add → completed, at `rate` per second after a warm-up second).
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -119,6 +119,19 @@ export const QUEUE_PEER_PACKAGES: Record<QueuePeerKey, readonly [string, ...stri
   'graphile-worker': ['graphile-worker', 'pg'],
   bullmq: ['bullmq', 'ioredis'],
 };
+
+/** `npm ci` in a peers folder whose node_modules is missing; the error, if any (then every peer is skipped with it). */
+export async function ensurePeersInstalled(dir: string, progress: (line: string) => void): Promise<string | undefined> {
+  if (existsSync(join(dir, 'node_modules', '.package-lock.json'))) return undefined;
+  progress(`installing ${dir} dependencies (npm ci)…`);
+  return new Promise((done) =>
+    execFile('npm', ['ci', '--no-audit', '--no-fund'], { cwd: dir, maxBuffer: 16 << 20 }, (err, _out, stderr) =>
+      done(
+        err ? `npm ci in ${dir} failed: ${(stderr || err.message).trim().split('\n').slice(-5).join(' ')}` : undefined,
+      ),
+    ),
+  );
+}
 
 /** A child that has not answered by then is killed and its run reported as failed. */
 const CHILD_DEADLINE_MS = 10 * 60_000;

@@ -2,6 +2,7 @@
 import type { Spread } from '../stats.js';
 import { fmt, table } from '../table.js';
 import type { Bar, BrokerBenchResult, BrokerRun, StoreRun } from './scenario.js';
+import { renderQueuePeers } from './peers.js';
 import type { Quantiles } from './types.js';
 
 type StoreKey = 'sqlite' | 'grpc' | 'postgres' | 'nats';
@@ -314,6 +315,14 @@ export function renderBroker(r: BrokerBenchResult): string {
   if (firstError !== undefined) lines.push(`first error: ${firstError}`);
   lines.push('');
 
+  if (r.peers) {
+    lines.push(
+      `beside the bus (--peers): Node job queues, the same window, queues, handlers held and offered rate; ` +
+        `${p.runs} run(s) each, a child process per run`,
+      ...renderQueuePeers(r.peers),
+      '',
+    );
+  }
   lines.push('bars:');
   lines.push(...leftTable([['bar', '', 'median (min–max)', 'verdict'], ...r.bars.map(barRow)]).map((l) => `  ${l}`));
   lines.push('see `swiftlet bench --help` for what each figure means');

@@ -11,6 +11,7 @@ import type { BenchOutcome, BrokerOptions } from '../../src/cli/commands/bench.j
 import { currentCli, type CliSpec } from '../child.js';
 import { finishMachine, machineAtStart, type Machine } from '../proc.js';
 import { spread, type Spread } from '../stats.js';
+import { checkoutRoot, ensurePeersInstalled, measureQueuePeers, type QueuePeerResult } from './peers.js';
 import { runHelper } from './procs.js';
 import { renderBroker } from './report.js';
 import {
@@ -112,12 +113,14 @@ export interface Bar {
 }
 
 export interface BrokerBenchResult {
+  /** `--peers`: graphile-worker and BullMQ measured the same way, after the bus; null when not asked for. */
+  peers: QueuePeerResult[] | null;
   scenario: 'broker';
   version: 1;
   startedAt: string;
   durationMs: number;
   machine: Machine;
-  params: Omit<BrokerOptions, 'postgresUrl' | 'natsUrl' | 'cpuProfDir'> &
+  params: Omit<BrokerOptions, 'postgresUrl' | 'natsUrl' | 'redisUrl' | 'cpuProfDir'> &
     typeof BROKER_CONSTANTS & {
       /** Where the bus ran: a child process per store and run, its publisher and subscribers with it. */
       process: 'child';
@@ -268,7 +271,7 @@ export async function measureBroker(o: BrokerBenchOptions): Promise<BrokerBenchR
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const { cpuProfDir: _c, postgresUrl, natsUrl, cli: _cli, onProgress: _p, ...params } = o;
+  const { cpuProfDir: _c, postgresUrl, natsUrl, redisUrl: _r, cli: _cli, onProgress: _p, ...params } = o;
   const summary = {
     sqlite: summarize(runs.map((r) => r.sqlite)),
     postgres: summarize(runs.map((r) => r.postgres)),
@@ -281,7 +284,25 @@ export async function measureBroker(o: BrokerBenchOptions): Promise<BrokerBenchR
     cpuToFloor: spreadOf(runs.map((r) => r.cpuToFloor ?? undefined)),
   };
   const correctness = tally(runs);
+  let peers: QueuePeerResult[] | null = null;
+  if (o.peers) {
+    const root = checkoutRoot();
+    const installError = root ? await ensurePeersInstalled(join(root, 'bench', 'peers'), progress) : undefined;
+    peers = await measureQueuePeers({
+      tasks: o.tasks,
+      subscribers: o.subscribers,
+      concurrency: o.concurrency,
+      rate: o.rate,
+      durationSeconds: o.durationSeconds,
+      runs: o.runs,
+      postgresUrl: o.postgresUrl,
+      redisUrl: o.redisUrl,
+      onProgress: (line) => progress(`broker --peers: ${line}`),
+    });
+    if (installError) for (const p of peers) p.skipped ??= installError;
+  }
   return {
+    peers,
     scenario: 'broker',
     version: 1,
     startedAt: startedAt.toISOString(),

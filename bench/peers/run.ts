@@ -23,6 +23,7 @@ import {
 import { runChild, timeExit, type ChildSpawn } from './spawn.js';
 import type { ChildTask, ConcurrencyRunResult, SessionsRunResult, StartRunResult, TurnRunResult } from './protocol.js';
 import { spread } from '../stats.js';
+import { ensurePeersInstalled } from '../broker/peers.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '..', '..');
@@ -132,19 +133,8 @@ function parse(): {
 }
 
 /** npm ci in bench/peers when its node_modules is missing; the error, if any, is reported with every peer. */
-async function ensureInstalled(progress: (s: string) => void): Promise<string | undefined> {
-  if (existsSync(join(HERE, 'node_modules', '.package-lock.json'))) return undefined;
-  progress('installing bench/peers dependencies (npm ci)…');
-  return new Promise((done) =>
-    execFile('npm', ['ci', '--no-audit', '--no-fund'], { cwd: HERE, maxBuffer: 16 << 20 }, (err, _out, stderr) =>
-      done(
-        err
-          ? `npm ci in bench/peers failed: ${(stderr || err.message).trim().split('\n').slice(-5).join(' ')}`
-          : undefined,
-      ),
-    ),
-  );
-}
+const ensureInstalled = (progress: (s: string) => void): Promise<string | undefined> =>
+  ensurePeersInstalled(HERE, progress);
 
 function installedVersion(pkg: string): string {
   try {

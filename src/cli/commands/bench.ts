@@ -119,8 +119,14 @@ export interface BrokerOptions {
   store: 'all' | 'both' | 'sqlite' | 'grpc' | 'postgres' | 'nats';
   postgresUrl: string;
   natsUrl: string;
+  /** Also measure graphile-worker (on postgresUrl) and BullMQ (on redisUrl), installed into bench/peers. */
+  peers: boolean;
+  redisUrl: string;
   cpuProfDir?: string;
 }
+
+/** Redis for `broker --peers` (BullMQ). */
+const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 /** NATS for `broker` unless --nats-url names another. */
 const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
@@ -171,6 +177,7 @@ const ACCEPTS: Record<Scenario, readonly string[]> = {
     'store',
     'postgres-url',
     'nats-url',
+    'peers',
     'cpu-prof',
   ],
 };
@@ -240,6 +247,12 @@ const command: Command = {
       type: 'string',
       description: `broker: PostgreSQL to measure on, in a fresh schema dropped afterwards (default ${DEFAULT_POSTGRES_URL})`,
       valueName: 'url',
+    },
+    peers: {
+      type: 'boolean',
+      description:
+        'broker: also measure graphile-worker (PostgreSQL) and BullMQ (Redis at 127.0.0.1:6379) the same way, ' +
+        'installed into bench/peers (npm ci when missing)',
     },
     'nats-url': {
       type: 'string',
@@ -508,6 +521,8 @@ function brokerOptions(ctx: CommandContext): BrokerOptions {
     store: oneOf(ctx, 'store', ['all', 'both', 'sqlite', 'grpc', 'postgres', 'nats'] as const),
     postgresUrl: url,
     natsUrl,
+    peers: ctx.values.peers === true,
+    redisUrl: DEFAULT_REDIS_URL,
     ...cpuProf(ctx),
   };
 }
