@@ -4,3 +4,4 @@ export * from './ids.js';
 export * from './diagnostics.js';
 export * from './tenant.js';
 export * from './tasks.js';
+export * from './optional.js';

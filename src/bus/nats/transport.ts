@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { NatsConnection, Subscription as NatsSubscription } from '@nats-io/nats-core';
 import type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
-import { SwiftletError, type TaskRecord } from '../../core/index.js';
+import { SwiftletError, importOptional, type TaskRecord } from '../../core/index.js';
 import type { TaskStore } from '../../store/index.js';
 import { targetKeyOf } from '../records.js';
 import type { TaskChanged, TaskOffer, TaskTransport, TransportListener } from '../transport.js';
@@ -103,10 +103,11 @@ export class NatsTransport implements TaskTransport {
         `bus.stream: ${JSON.stringify(o.stream)} is not a valid name`,
       );
     }
-    const [{ connect }, { jetstream, jetstreamManager }] = await Promise.all([
-      import('@nats-io/transport-node'),
-      import('@nats-io/jetstream'),
-    ]);
+    const [{ connect }, { jetstream, jetstreamManager }] = await importOptional(
+      () => Promise.all([import('@nats-io/transport-node'), import('@nats-io/jetstream')]),
+      ['@nats-io/transport-node', '@nats-io/jetstream'],
+      { what: 'the task bus on NATS (bus.driver: nats)', field: 'bus.driver' },
+    );
     let nc: NatsConnection;
     try {
       nc = await connect({

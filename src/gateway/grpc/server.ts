@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import type { ServerCredentials, ServiceDefinition } from '@grpc/grpc-js';
 import { BUS_DEFAULTS, type TaskBus } from '../../bus/index.js';
-import { SwiftletError } from '../../core/index.js';
+import { SwiftletError, importOptional } from '../../core/index.js';
 import { createAuthenticate, isLoopback, type KeyAuthenticate } from '../auth.js';
 import type { ApiKeyOptions } from '../types.js';
 import { brokerService } from './calls.js';
@@ -66,7 +66,11 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
       { field: 'server.grpc.host' },
     );
   }
-  const [grpc, loader] = await Promise.all([import('@grpc/grpc-js'), import('@grpc/proto-loader')]);
+  const [grpc, loader] = await importOptional(
+    () => Promise.all([import('@grpc/grpc-js'), import('@grpc/proto-loader')]),
+    ['@grpc/grpc-js', '@grpc/proto-loader'],
+    { what: 'the task broker over gRPC (server.grpc)', field: 'server.grpc' },
+  );
   const root = protoRoot();
   const definition = await loader.load(join(root, BROKER_PROTO), { ...LOADER_OPTIONS, includeDirs: [root] });
   const credentials = await serverCredentials(grpc, options.tls);
