@@ -24,6 +24,7 @@ import type {
   Assignment,
   BusStats,
   ProgressUpdate,
+  Published,
   SubscriberSpec,
   Subscription,
   TaskBus,
@@ -154,7 +155,7 @@ export class LocalBus implements TaskBus {
   // ---------------------------------------------------------------------------------------------------------------
   // Publishing
 
-  async publish(spec: TaskSpec): Promise<TaskRecord> {
+  async publish(spec: TaskSpec): Promise<Published> {
     this.#open();
     const now = Date.now();
     const depth = spec.parentId === undefined ? 0 : await this.#depthUnder(spec.tenant, spec.parentId);
@@ -162,11 +163,11 @@ export class LocalBus implements TaskBus {
     if ('broadcast' in spec.target) return this.#publishBroadcast(task, spec.target.filter);
     await this.#checkRoom(task);
     const r = await this.#writer.submit({ op: 'create', task, events: [{ type: 'state', state: 'submitted' }] });
-    if (!r.ok) return r.existing!;
+    if (!r.ok) return { ...r.existing!, created: false };
     task.lastSeq = r.lastSeq!;
     this.#stats.published++;
     this.#enqueue(this.#track(task));
-    return { ...task };
+    return { ...task, created: true };
   }
 
   async #depthUnder(tenant: string, parentId: string): Promise<number> {
@@ -188,7 +189,10 @@ export class LocalBus implements TaskBus {
     }
   }
 
-  async #publishBroadcast(parent: TaskRecord, filter: { skill?: string; agents?: string[] } | undefined) {
+  async #publishBroadcast(
+    parent: TaskRecord,
+    filter: { skill?: string; agents?: string[] } | undefined,
+  ): Promise<Published> {
     const names = new Set<string>();
     for (const list of this.#subs.values()) {
       for (const sub of list) {
@@ -233,7 +237,7 @@ export class LocalBus implements TaskBus {
     if (!results[0]!.ok) {
       // The idempotency key was used: the children written with it are orphans of a refused parent; cancel them.
       for (const c of children) await this.#end(c.tenant, c.id, 'canceled', {}, 'duplicate broadcast');
-      return results[0]!.existing!;
+      return { ...results[0]!.existing!, created: false };
     }
     parent.lastSeq = results[0]!.lastSeq!;
     this.#stats.published += 1 + children.length;
@@ -242,7 +246,7 @@ export class LocalBus implements TaskBus {
       this.#enqueue(this.#track(c));
     });
     this.#track(parent);
-    return { ...parent };
+    return { ...parent, created: true };
   }
 
   // ---------------------------------------------------------------------------------------------------------------

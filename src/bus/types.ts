@@ -69,6 +69,12 @@ export interface WatchOptions {
   signal?: AbortSignal;
 }
 
+/** What `publish` answers: the task as recorded, and whether this call recorded it. */
+export interface Published extends TaskRecord {
+  /** False when the idempotency key was used before: the answer is that first task, as it now is. */
+  readonly created: boolean;
+}
+
 export interface BusStats {
   published: number;
   claimed: number;
@@ -94,7 +100,7 @@ export interface TaskBus {
    * broadcast nobody would receive (SWIFTLET_ERR_NO_SUBSCRIBERS). Publishing again with a used idempotency key
    * returns the first task.
    */
-  publish(spec: TaskSpec): Promise<TaskRecord>;
+  publish(spec: TaskSpec): Promise<Published>;
   subscribe(spec: SubscriberSpec, handler: TaskHandler): Subscription;
   /** The task's events after `afterSeq`, then the new ones as they are committed; ends after a terminal state. */
   watch(tenant: string, id: string, options?: WatchOptions): AsyncIterable<TaskEvent>;

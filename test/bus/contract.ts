@@ -262,6 +262,7 @@ export function busContract(name: string, make: MakeBus): void {
       const a = await bus.publish(spec(tenant, { agent }, { idempotencyKey: 'once' }));
       const b = await bus.publish(spec(tenant, { agent }, { idempotencyKey: 'once', input: { text: 'other' } }));
       assert.equal(b.id, a.id);
+      assert.deepEqual([a.created, b.created], [true, false], 'publish tells which call recorded it');
       assert.deepEqual(b.input, { text: 'hello' });
       const { tasks } = await bus.tasks.list(tenant);
       assert.equal(tasks.length, 1);

@@ -73,11 +73,9 @@ export function registerTasks(app: HttpApp, ctx: GatewayContext): void {
       ...(body.idempotencyKey === undefined ? {} : { idempotencyKey: body.idempotencyKey }),
       ...(body.parentId === undefined ? {} : { parentId: body.parentId }),
     };
-    const before = Date.now();
     const task = await runtime.bus.publish(spec);
-    // The bus answers a used idempotency key with the task that has it: one made before this request began.
-    const existing = body.idempotencyKey !== undefined && task.createdAt < before;
-    sendJson(c.res, existing ? 200 : 201, taskView(task), { location: `/v1/tasks/${task.id}` });
+    // A used idempotency key is answered with the task that has it: 200, not 201.
+    sendJson(c.res, task.created ? 201 : 200, taskView(task), { location: `/v1/tasks/${task.id}` });
   });
 
   app.route('GET', '/v1/tasks', async (c) => {
