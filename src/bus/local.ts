@@ -162,12 +162,28 @@ export class LocalBus implements TaskBus {
     const task = newTaskRecord(spec, now, depth, this.#o.maxAttempts);
     if ('broadcast' in spec.target) return this.#publishBroadcast(task, spec.target.filter);
     await this.#checkRoom(task);
-    const r = await this.#writer.submit({ op: 'create', task, events: [{ type: 'state', state: 'submitted' }] });
-    if (!r.ok) return { ...r.existing!, created: false };
-    task.lastSeq = r.lastSeq!;
+    const created = this.#writer.submit({ op: 'create', task, events: [{ type: 'state', state: 'submitted' }] });
+    const recorded = { ...task }; // the answer: the task as created, whatever its claim does to the record meanwhile
+    // Queued at once, so that a subscriber with room claims it in the create's own transaction: one commit before
+    // its handler runs, not two. (Its guard fails if the create does.) An offer through a transport waits for the
+    // commit: another instance must find the task in the store.
+    const early = this.#transport ? undefined : this.#track(task);
+    if (early) this.#enqueue(early);
+    let r;
+    try {
+      r = await created;
+    } catch (err) {
+      if (early) this.#forget(early);
+      throw err;
+    }
+    if (!r.ok) {
+      if (early && !early.held) this.#forget(early);
+      return { ...r.existing!, created: false };
+    }
+    task.lastSeq = Math.max(task.lastSeq, r.lastSeq!);
     this.#stats.published++;
-    this.#enqueue(this.#track(task));
-    return { ...task, created: true };
+    if (!early) this.#enqueue(this.#track(task));
+    return { ...recorded, lastSeq: r.lastSeq!, created: true };
   }
 
   async #depthUnder(tenant: string, parentId: string): Promise<number> {
