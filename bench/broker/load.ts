@@ -123,7 +123,12 @@ function deltas(end: Float64Array, start: Float64Array, from: number, to: number
  * Resolves when `done()` turns true; checks every `everyMs`, reports progress, and gives up (resolving false) when
  * `progress()` has not moved for K.stallMs.
  */
-function until(done: () => boolean, progress: () => number, report: () => void, everyMs = 250): Promise<boolean> {
+export function until(
+  done: () => boolean,
+  progress: () => number,
+  report: () => void,
+  everyMs = 250,
+): Promise<boolean> {
   return new Promise((resolve) => {
     let last = progress();
     let since = performance.now();
@@ -151,7 +156,7 @@ function until(done: () => boolean, progress: () => number, report: () => void, 
 }
 
 /** Publishes `total` tasks from index `from` at `rate` per second, each call's start time in `startAt`. */
-function openLoop(from: number, total: number, rate: number, publish: (i: number) => void): Promise<void> {
+export function openLoop(from: number, total: number, rate: number, publish: (i: number) => void): Promise<void> {
   return new Promise((resolve) => {
     let next = from;
     const t0 = performance.now();
@@ -165,7 +170,7 @@ function openLoop(from: number, total: number, rate: number, publish: (i: number
   });
 }
 
-const cpuNow = (): number => {
+export const cpuNow = (): number => {
   const u = process.cpuUsage();
   return u.user + u.system;
 };

@@ -9,7 +9,6 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cpuSeconds } from '../proc.js';
-import { quantile } from '../stats.js';
 import {
   QUEUE_PEER_ENV,
   queuePeerModules,
@@ -18,7 +17,12 @@ import {
   type QueuePeerQuantiles,
   type QueuePeerRun,
 } from './peers.js';
+import { cpuNow, openLoop as openLoopFrom, quantiles, until } from './load.js';
 import { BROKER_CONSTANTS as K } from './types.js';
+
+/** Calls `add(i)` for i in [0, total) at `rate` per second. */
+const openLoop = (total: number, rate: number, add: (i: number) => void): Promise<void> =>
+  openLoopFrom(0, total, rate, add);
 
 type Progress = (line: string) => void;
 
@@ -69,65 +73,6 @@ function failed(c: Counts, err: unknown): void {
 }
 
 const names = (n: number): string[] => Array.from({ length: n }, (_, i) => `s${i}`);
-
-function quantiles(samples: ArrayLike<number>): QueuePeerQuantiles {
-  const finite = Array.prototype.filter.call(samples, Number.isFinite) as number[];
-  const sorted = Float64Array.from(finite).sort();
-  return {
-    n: sorted.length,
-    p50: quantile(sorted, 0.5),
-    p99: quantile(sorted, 0.99),
-    max: sorted.at(-1) ?? Number.NaN,
-  };
-}
-
-/** Resolves when `done()` turns true, or false when `progress()` has not moved for K.stallMs. */
-function until(done: () => boolean, progress: () => number, report: () => void, everyMs = 250): Promise<boolean> {
-  return new Promise((resolve) => {
-    let last = progress();
-    let since = performance.now();
-    const check = (): void => {
-      if (done()) {
-        clearInterval(timer);
-        resolve(true);
-        return;
-      }
-      const now = performance.now();
-      const p = progress();
-      if (p !== last) {
-        last = p;
-        since = now;
-      } else if (now - since > K.stallMs) {
-        clearInterval(timer);
-        resolve(false);
-        return;
-      }
-      report();
-    };
-    const timer = setInterval(check, everyMs);
-    check();
-  });
-}
-
-/** Calls `add(i)` for i in [0, total) at `rate` per second. */
-function openLoop(total: number, rate: number, add: (i: number) => void): Promise<void> {
-  return new Promise((resolve) => {
-    let next = 0;
-    const t0 = performance.now();
-    const tick = (): void => {
-      const due = Math.min(total, Math.floor(((performance.now() - t0) * rate) / 1000) + 1);
-      while (next < due) add(next++);
-      if (next >= total) return resolve();
-      setTimeout(tick, Math.max(0, t0 + (next * 1000) / rate - performance.now()));
-    };
-    tick();
-  });
-}
-
-const cpuNow = (): number => {
-  const u = process.cpuUsage();
-  return u.user + u.system;
-};
 
 /** Closing that takes longer than this is abandoned (the run is reported as it was measured). */
 const CLOSE_MS = 20_000;

@@ -15,6 +15,7 @@ import {
 } from '../task-rows.js';
 import type {
   CreateWrite,
+  TaskChange,
   TaskListFilter,
   TaskPage,
   TaskStore,
@@ -335,15 +336,7 @@ function updateValues(writes: readonly TaskWrite[], idx: readonly number[]): unk
       i,
       w.tenant,
       w.id,
-      set.state ?? null,
-      set.attempt ?? null,
-      set.assignee ?? null,
-      set.owner !== undefined,
-      set.owner ?? null,
-      set.leaseUntil !== undefined,
-      set.leaseUntil ?? null,
-      set.result === undefined ? null : resultJson(set.result),
-      set.error === undefined ? null : errorJson(set.error),
+      ...changeValues(set),
       w.at,
       w.events.length,
       guard.states === undefined ? null : guard.states.join(','),
@@ -375,11 +368,9 @@ async function create(exec: Exec, w: CreateWrite): Promise<TaskWriteResult> {
   return existing ? { ok: false, existing: toTask(existing) } : { ok: false };
 }
 
-async function update(exec: Exec, w: UpdateWrite): Promise<TaskWriteResult> {
-  const { set, guard } = w;
-  const rows = await exec<{ last_seq: number }>(Q.update, [
-    w.tenant,
-    w.id,
+/** A change's columns as the update statements take them: a NULL leaves a column alone, a flag sets owner and lease. */
+function changeValues(set: TaskChange): unknown[] {
+  return [
     set.state ?? null,
     set.attempt ?? null,
     set.assignee ?? null,
@@ -389,6 +380,15 @@ async function update(exec: Exec, w: UpdateWrite): Promise<TaskWriteResult> {
     set.leaseUntil ?? null,
     set.result === undefined ? null : resultJson(set.result),
     set.error === undefined ? null : errorJson(set.error),
+  ];
+}
+
+async function update(exec: Exec, w: UpdateWrite): Promise<TaskWriteResult> {
+  const { set, guard } = w;
+  const rows = await exec<{ last_seq: number }>(Q.update, [
+    w.tenant,
+    w.id,
+    ...changeValues(set),
     w.at,
     w.events.map(eventJson),
     guard.states ?? null,
