@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { spread, type Spread } from '../stats.js';
-import { fmt, table } from '../table.js';
+import { fmt, table, withRange } from '../table.js';
 import { BROKER_CONSTANTS as K } from './types.js';
 
 export type QueuePeerKey = 'graphile-worker' | 'bullmq';
@@ -366,13 +366,6 @@ export async function measureQueuePeers(o: QueuePeerOptions): Promise<QueuePeerR
   }
   return results;
 }
-
-const withRange = (s: Spread | null, digits: number): string =>
-  s === null
-    ? '-'
-    : s.min === s.max
-      ? fmt(s.median, digits)
-      : `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`;
 
 /** A row per run, then per queue: the medians with their range, what it ran on and with which settings. */
 export function renderQueuePeers(results: QueuePeerResult[]): string[] {

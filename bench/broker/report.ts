@@ -1,19 +1,11 @@
 // The `broker` scenario's table: one block per measurement, a row per run and store, then correctness and the bars.
-import type { Spread } from '../stats.js';
-import { fmt, table } from '../table.js';
+import { fmt, table, withRange } from '../table.js';
 import type { Bar, BrokerBenchResult, BrokerRun, StoreRun } from './scenario.js';
 import { renderQueuePeers } from './peers.js';
 import type { Quantiles } from './types.js';
 
 type StoreKey = 'sqlite' | 'grpc' | 'postgres' | 'nats';
 const STORES: readonly StoreKey[] = ['sqlite', 'grpc', 'postgres', 'nats'];
-
-const withRange = (s: Spread | null, digits: number): string =>
-  s === null
-    ? '-'
-    : s.min === s.max
-      ? fmt(s.median, digits)
-      : `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`;
 
 const ms = (q: Quantiles | undefined, k: 'p50' | 'p99' | 'max'): string => fmt(q?.[k], 2);
 
