@@ -58,7 +58,12 @@ export function grpcConsumers(bus: TaskBus, p: LoadParams, observe: (o: WriteObs
         agents: agentNames(p.subscribers),
         concurrency: p.concurrency,
       };
+      // `--cpu-prof` profiles the consumer's process too.
+      const prof = process.execArgv.flatMap((a, i, all) =>
+        a === '--cpu-prof' ? [a] : a === '--cpu-prof-dir' ? [a, all[i + 1]!] : a.startsWith('--cpu-prof-dir=') ? [a] : [],
+      );
       const c = spawnCli(currentCli(), ['bench', 'broker-child'], {
+        nodeFlags: prof,
         env: { ...process.env, [BROKER_CHILD_ENV]: JSON.stringify(spec) },
         stdio: ['pipe', 'pipe', 'inherit'],
       });
