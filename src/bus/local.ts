@@ -853,6 +853,8 @@ export class LocalBus implements TaskBus {
     if (this.#closed) return;
     const now = Date.now();
     const seen = new Set<string>();
+    // With a transport, every so often: the waiting tasks, for a re-offer of those whose offers were lost.
+    const reoffer = this.#transport !== undefined && now - this.#lastReoffer >= Math.min(this.#o.republishMs, 5000);
     const waiting: TaskRecord[] = [];
     let after = '';
     for (;;) {
@@ -862,15 +864,15 @@ export class LocalBus implements TaskBus {
         seen.add(key);
         await this.#reconcile(key, t, now);
         const known = this.#live.get(key)?.task ?? t;
-        if (this.#transport && known.state === 'submitted' && !this.#offering.has(key)) waiting.push(known);
+        if (reoffer && known.state === 'submitted' && !this.#offering.has(key)) waiting.push(known);
       }
       if (page.length < 1000) break;
       after = page[page.length - 1]!.id;
     }
-    if (this.#transport && now - this.#lastReoffer >= Math.min(this.#o.republishMs, 5000)) {
+    if (reoffer) {
       // Offers the transport lost (a purged stream, a NATS server that lost its last writes) are sent again.
       this.#lastReoffer = now;
-      await this.#transport.reoffer(waiting, now - this.#o.republishMs);
+      await this.#transport!.reoffer(waiting, now - this.#o.republishMs);
     }
     // Tracked tasks the store no longer has unfinished: ended by another process (a cancel from the CLI).
     for (const [key, live] of this.#live) {
