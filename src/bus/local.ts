@@ -78,6 +78,8 @@ export const BUS_DEFAULTS = {
 
 /** With a transport: offers fetched beyond what this process's subscribers have room for, so priority can order them. */
 const PREFETCH = 32;
+/** With a transport: how long offers are gathered before the first of them is claimed. */
+const OFFER_GATHER_MS = 2;
 
 const ACTIVE: readonly TaskState[] = ['submitted', 'working', 'input-required'];
 
@@ -352,15 +354,18 @@ export class LocalBus implements TaskBus {
     this.#feedSoon();
   }
 
-  /** Feeds every subscriber on the next turn of the loop, so that offers fetched together are ordered by priority. */
+  /**
+   * Feeds every subscriber a moment after an offer arrives, so that offers arriving together (one fetch's, which the
+   * server may send in several parts) are ordered by priority before any is claimed.
+   */
   #feedSoon(): void {
     if (this.#feedScheduled) return;
     this.#feedScheduled = true;
-    setImmediate(() => {
+    setTimeout(() => {
       this.#feedScheduled = false;
       for (const list of this.#subs.values()) for (const sub of list) this.#feed(sub);
       this.#wantOffers();
-    });
+    }, OFFER_GATHER_MS);
   }
 
   /** Asks the transport for as many offers per target as its subscribers here have room for, and a few more. */
