@@ -1,6 +1,6 @@
 // The broker over gRPC on loopback: the bus and its gRPC server in the bus's process, its consumers in another, as an
 // external agent would be: @grpc/grpc-js and @grpc/proto-loader on the repository's .proto, a Subscribe stream per
-// target holding `concurrency` tasks, each completed (Complete) as soon as it arrives. The measurement in the bus's
+// target holding `concurrency` tasks, each completed as soon as it arrives by a `complete` on the stream. The measurement in the bus's
 // process sees a task claimed and completed when the store commits those states (the writes the bus makes for the
 // remote consumer), so its timestamps are taken on the publisher's clock, as in process.
 import { createHash, randomBytes } from 'node:crypto';
@@ -60,7 +60,13 @@ export function grpcConsumers(bus: TaskBus, p: LoadParams, observe: (o: WriteObs
       };
       // `--cpu-prof` profiles the consumer's process too.
       const prof = process.execArgv.flatMap((a, i, all) =>
-        a === '--cpu-prof' ? [a] : a === '--cpu-prof-dir' ? [a, all[i + 1]!] : a.startsWith('--cpu-prof-dir=') ? [a] : [],
+        a === '--cpu-prof'
+          ? [a]
+          : a === '--cpu-prof-dir'
+            ? [a, all[i + 1]!]
+            : a.startsWith('--cpu-prof-dir=')
+              ? [a]
+              : [],
       );
       const c = spawnCli(currentCli(), ['bench', 'broker-child'], {
         nodeFlags: prof,
@@ -113,7 +119,6 @@ export async function runGrpcConsumer(
   };
   const client = new pkg.swiftlet.broker.v1.Broker(address, grpc.credentials.createInsecure()) as unknown as {
     Subscribe(metadata: Metadata): ClientDuplexStream<Msg, Msg>;
-    Complete(req: Msg, metadata: Metadata, cb: (err: Error | null) => void): void;
     close(): void;
   };
   const metadata = new grpc.Metadata();
@@ -126,10 +131,11 @@ export async function runGrpcConsumer(
         if (++subscribed === agents.length) process.stdout.write('{"event":"ready"}\n');
       } else if (m.message === 'assignment') {
         const task = (m.assignment as { task: { id: string } }).task;
-        // Complete is a report, so it acknowledges the assignment too.
-        client.Complete({ task_id: task.id, message: 'done' }, metadata, (err) => {
-          if (err) process.stderr.write(`Complete failed: ${err.message}\n`);
-        });
+        // Completed on the stream itself (a report, so it acknowledges the assignment too), answered by `ended`.
+        stream.write({ complete: { task_id: task.id, message: 'done' } });
+      } else if (m.message === 'ended') {
+        const ended = m.ended as { task_id: string; error: { message: string } | null };
+        if (ended.error) process.stderr.write(`complete ${ended.task_id} refused: ${ended.error.message}\n`);
       }
     });
     stream.on('error', () => undefined);

@@ -166,6 +166,59 @@ describe('gRPC broker: an external agent', () => {
     sub.close();
   });
 
+  it('reports on the Subscribe stream itself: progress, complete and fail, each end answered by ended', async (t) => {
+    const broker = await startBroker(t);
+    const agent = uid('worker');
+    const worker = broker.client();
+    const sub = worker.subscribe(agent, [], 3);
+    await sub.next('subscribed');
+    const publisher = broker.client();
+    const tasks = [];
+    for (const text of ['one', 'two', 'three'])
+      tasks.push(await publisher.call('Publish', { target: { agent }, text }));
+    const held = new Map<string, Msg>();
+    for (let i = 0; i < 3; i++) {
+      const { task } = await sub.next('assignment');
+      held.set(task.text, task);
+    }
+    const [one, two, three] = ['one', 'two', 'three'].map((k) => held.get(k)!);
+    const watched = publisher.watch(one!.id);
+    // No ack: a report on the stream acknowledges the assignment.
+    sub.report('progress', { task_id: one!.id, text: 'half way' });
+    sub.report('progress', { task_id: one!.id }); // a heartbeat: no event
+    sub.report('complete', { task_id: one!.id, message: 'done', artifacts: [{ name: 'n', text: 'notes' }] });
+    assert.deepEqual(await sub.next('ended'), { task_id: one!.id, state: 'TASK_STATE_COMPLETED', error: null });
+    assert.deepEqual(states(await watched), ['SUBMITTED', 'WORKING', 'progress', 'COMPLETED']);
+    const got = await publisher.call('Get', { task_id: one!.id });
+    assert.equal(got.result.message, 'done');
+    assert.equal(got.result.artifacts[0].text, 'notes');
+
+    // A bad artifact is refused and the task stays held; fail and reject then end the others.
+    sub.report('complete', { task_id: two!.id, artifacts: [{ name: 'x', data_json: '{not json' }] });
+    const bad = await sub.next('ended');
+    assert.equal(bad.state, 'TASK_STATE_UNSPECIFIED');
+    assert.equal(bad.error.code, 'SWIFTLET_ERR_INVALID_INPUT');
+    assert.match(bad.error.message, /^artifacts\[0\]/);
+    sub.report('fail', { task_id: two!.id, code: 'MY_BAD_INPUT', message: 'no' });
+    assert.equal((await sub.next('ended')).state, 'TASK_STATE_FAILED');
+    sub.report('fail', { task_id: three!.id, message: 'not mine', reject: true });
+    assert.equal((await sub.next('ended')).state, 'TASK_STATE_REJECTED');
+    assert.deepEqual((await publisher.call('Get', { task_id: two!.id })).error, {
+      code: 'MY_BAD_INPUT',
+      message: 'no',
+    });
+
+    // Ending a task again, or one this stream never held, is refused with TASK_NOT_HELD; the stream goes on.
+    sub.report('complete', { task_id: one!.id });
+    assert.equal((await sub.next('ended')).error.code, 'SWIFTLET_ERR_TASK_NOT_HELD');
+    sub.report('fail', { task_id: 'tsk_unknown' });
+    const unknown = await sub.next('ended');
+    assert.deepEqual([unknown.task_id, unknown.error.code], ['tsk_unknown', 'SWIFTLET_ERR_TASK_NOT_HELD']);
+    const next = await publisher.call('Publish', { target: { agent }, text: 'four' });
+    assert.equal((await sub.next('assignment')).task.id, next.id);
+    sub.close();
+  });
+
   it("Fail ends a task FAILED with the consumer's code; with reject, REJECTED; neither is retried", async (t) => {
     const broker = await startBroker(t);
     const agent = uid('worker');

@@ -199,7 +199,7 @@ export class Subscriber {
     for (const w of this.#waiters.splice(0)) w();
   }
 
-  /** The next message; rejects when it is not of `kind` ('subscribed', 'assignment', 'cancel'). */
+  /** The next message; rejects when it is not of `kind` ('subscribed', 'assignment', 'cancel', 'ended'). */
   async next(kind?: string, ms = WAIT_MS): Promise<Msg> {
     const deadline = Date.now() + ms;
     for (;;) {
@@ -241,6 +241,11 @@ export class Subscriber {
 
   nack(taskId: string, reason = ''): void {
     this.stream.write({ nack: { task_id: taskId, reason } });
+  }
+
+  /** A report on the stream itself: `progress`, `complete` or `fail` (the last two answered by an `ended`). */
+  report(kind: 'progress' | 'complete' | 'fail', body: Msg): void {
+    this.stream.write({ [kind]: body });
   }
 
   close(): void {

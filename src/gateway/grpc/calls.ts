@@ -2,11 +2,10 @@
 // streams hold.
 import { once } from 'node:events';
 import type { ServerUnaryCall, ServerWritableStream, UntypedServiceImplementation, sendUnaryData } from '@grpc/grpc-js';
-import type { Assignment, ProgressUpdate } from '../../bus/index.js';
-import { SwiftletError, type TaskRecord } from '../../core/index.js';
+import { SwiftletError } from '../../core/index.js';
 import type { Caller } from '../types.js';
 import { callerOf, tenantOf, visibleTask, type BrokerContext, type Holding } from './context.js';
-import { parseJson, toArtifact, toEventMsg, toTaskMsg } from './convert.js';
+import { toArtifact, toEventMsg, toTaskMsg } from './convert.js';
 import type {
   AddArtifactRequestMsg,
   CancelRequestMsg,
@@ -19,6 +18,7 @@ import type {
   WatchRequestMsg,
 } from './messages.js';
 import { toTaskSpec } from './publish.js';
+import { completion, endHeld, failure, reportProgress } from './reports.js';
 import { subscribeHandler } from './subscribe.js';
 import { toGrpcStatus } from './status.js';
 
@@ -26,21 +26,7 @@ const EMPTY = {};
 
 /** The Broker service's implementation. */
 export function brokerService(ctx: BrokerContext): UntypedServiceImplementation {
-  /** The caller's holding of the task; a report acknowledges the assignment. */
-  const held = (caller: Caller, taskId: string): Holding => {
-    const h = ctx.holdings.require(caller, taskId);
-    h.ack();
-    return h;
-  };
-  /** An ending report; the holding is forgotten whatever the bus answers, since the assignment is over either way. */
-  const ending = async (caller: Caller, taskId: string, end: (a: Assignment) => Promise<TaskRecord>) => {
-    const h = held(caller, taskId);
-    try {
-      return toTaskMsg(await end(h.assignment));
-    } finally {
-      h.forget();
-    }
-  };
+  const held = (caller: Caller, taskId: string): Holding => ctx.holdings.require(caller, taskId);
   return {
     Publish: unary(ctx, async (caller, req: PublishRequestMsg) => {
       const spec = toTaskSpec(caller, req);
@@ -53,35 +39,20 @@ export function brokerService(ctx: BrokerContext): UntypedServiceImplementation 
     }),
     Subscribe: subscribeHandler(ctx),
     Progress: unary(ctx, async (caller, req: ProgressRequestMsg) => {
-      const h = held(caller, req.task_id);
-      const data = parseJson(req.data_json, 'data_json');
-      const update: ProgressUpdate = {
-        ...(req.text === '' ? {} : { text: req.text }),
-        ...(data === undefined ? {} : { data }),
-      };
-      if (update.text === undefined && update.data === undefined) h.assignment.heartbeat();
-      else h.assignment.progress(update);
+      reportProgress(held(caller, req.task_id), req);
       return EMPTY;
     }),
     AddArtifact: unary(ctx, async (caller, req: AddArtifactRequestMsg) => {
       const h = held(caller, req.task_id);
+      h.ack();
       await h.assignment.artifact(toArtifact(req.artifact, 'artifact'));
       return EMPTY;
     }),
     Complete: unary(ctx, async (caller, req: CompleteRequestMsg) => {
-      const artifacts = req.artifacts.map((a, i) => toArtifact(a, `artifacts[${i}]`));
-      const result = {
-        ...(req.message === '' ? {} : { message: req.message }),
-        ...(artifacts.length ? { artifacts } : {}),
-      };
-      return ending(caller, req.task_id, (a) => a.complete(result));
+      return toTaskMsg(await endHeld(held(caller, req.task_id), completion(req)));
     }),
     Fail: unary(ctx, async (caller, req: FailRequestMsg) => {
-      const error = {
-        code: req.code || 'SWIFTLET_ERR_INTERNAL',
-        message: req.message || 'the consumer failed the task',
-      };
-      return ending(caller, req.task_id, (a) => (req.reject ? a.reject(error) : a.fail(error)));
+      return toTaskMsg(await endHeld(held(caller, req.task_id), failure(req)));
     }),
     Get: unary(ctx, async (caller, req: TaskRefMsg) => {
       return toTaskMsg(await visibleTask(ctx, caller, tenantOf(caller, req.tenant), req.task_id));

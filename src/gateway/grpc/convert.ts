@@ -21,6 +21,8 @@ const STATE_NAMES: Record<TaskState, TaskStateName> = {
   rejected: 'TASK_STATE_REJECTED',
 };
 
+export const stateName = (s: TaskState): TaskStateName => STATE_NAMES[s];
+
 export function invalid(field: string, message: string): SwiftletError {
   return new SwiftletError('SWIFTLET_ERR_INVALID_INPUT', `${field}: ${message}`, { field });
 }

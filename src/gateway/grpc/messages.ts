@@ -96,7 +96,10 @@ export interface SubscribeRequestMsg {
   start?: { agent: string; skills: string[]; max_in_flight: number } | null;
   ack?: { task_id: string } | null;
   nack?: { task_id: string; reason: string } | null;
-  message?: 'start' | 'ack' | 'nack';
+  progress?: ProgressRequestMsg | null;
+  complete?: CompleteRequestMsg | null;
+  fail?: FailRequestMsg | null;
+  message?: 'start' | 'ack' | 'nack' | 'progress' | 'complete' | 'fail';
 }
 
 export type SubscribeResponseMsg =
@@ -110,7 +113,8 @@ export type SubscribeResponseMsg =
       };
     }
   | { assignment: { task: TaskMsg; attempt: number } }
-  | { cancel: { task_id: string; code: string; reason: string } };
+  | { cancel: { task_id: string; code: string; reason: string } }
+  | { ended: { task_id: string; state: TaskStateName; error: TaskErrorMsg | null } };
 
 export interface ProgressRequestMsg {
   task_id: string;

@@ -4,12 +4,13 @@
 // cancel. The stream's end closes the subscription, and the bus redelivers what it still held.
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { Assignment, Subscription } from '../../bus/index.js';
-import { ALL_TENANTS, SwiftletError } from '../../core/index.js';
+import { ALL_TENANTS, SwiftletError, type TaskRecord } from '../../core/index.js';
 import { checkAgent } from '../auth.js';
 import type { Caller } from '../types.js';
 import { callerOf, ownerOf, type BrokerContext, type Holding } from './context.js';
-import { checkName, invalid, toTaskMsg } from './convert.js';
+import { checkName, invalid, stateName, toTaskMsg } from './convert.js';
 import type { SubscribeRequestMsg, SubscribeResponseMsg } from './messages.js';
+import { completion, endHeld, failure, reportProgress } from './reports.js';
 import { toGrpcStatus } from './status.js';
 
 type Call = ServerDuplexStream<SubscribeRequestMsg, SubscribeResponseMsg>;
@@ -71,9 +72,40 @@ class SubscribeStream {
   #receive(m: SubscribeRequestMsg): void {
     if (m.message === 'start') return this.#start(m.start!);
     if (!this.#sub) throw invalid('start', 'the first message must be start');
+    // A late ack, nack or progress (the task was taken back meanwhile) is no error: the cancel is on its way.
     if (m.message === 'ack') this.#mine.get(m.ack!.task_id)?.ack();
     else if (m.message === 'nack') this.#giveBack(m.nack!.task_id);
-    // A late ack or nack (the task was taken back meanwhile) is no error: the cancel is on its way.
+    else if (m.message === 'progress') {
+      const h = this.#mine.get(m.progress!.task_id);
+      if (h) reportProgress(h, m.progress!);
+    } else if (m.message === 'complete') this.#end(m.complete!.task_id, () => completion(m.complete!));
+    else if (m.message === 'fail') this.#end(m.fail!.task_id, () => failure(m.fail!));
+  }
+
+  /** A complete or fail sent on the stream, answered by an `ended` once committed or refused. */
+  #end(taskId: string, how: () => (a: Assignment) => Promise<TaskRecord>): void {
+    const refused = (err: unknown): void => {
+      if (!SwiftletError.isInstance(err) || err.code === 'SWIFTLET_ERR_INTERNAL') this.#ctx.onError(err);
+      const e = SwiftletError.isInstance(err) ? err : new SwiftletError('SWIFTLET_ERR_INTERNAL', 'internal error');
+      const message = e.code === 'SWIFTLET_ERR_INTERNAL' ? 'internal error' : e.message;
+      this.#write({ ended: { task_id: taskId, state: 'TASK_STATE_UNSPECIFIED', error: { code: e.code, message } } });
+    };
+    const h = this.#mine.get(taskId);
+    if (!h) {
+      refused(new SwiftletError('SWIFTLET_ERR_TASK_NOT_HELD', `task ${taskId} is not held by this stream`));
+      return;
+    }
+    let end: (a: Assignment) => Promise<TaskRecord>;
+    try {
+      end = how();
+    } catch (err) {
+      refused(err);
+      return;
+    }
+    endHeld(h, end).then(
+      (t) => this.#write({ ended: { task_id: taskId, state: stateName(t.state), error: null } }),
+      refused,
+    );
   }
 
   #start(start: NonNullable<SubscribeRequestMsg['start']>): void {
