@@ -1,5 +1,5 @@
 // A Python agent (grpcio, stubs generated from the repository's .proto at test time) serves tasks the Node side
-// publishes: every one completes, exactly once.
+// publishes, reporting with unary calls or on its Subscribe stream: every one completes, exactly once.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -37,7 +37,13 @@ function requirePython(t: TestContext): string | null {
   return null;
 }
 
-test('a Python agent subscribes, streams progress and completes N tasks, each exactly once', async (t) => {
+for (const onStream of [false, true]) {
+  const how = onStream ? 'on its Subscribe stream' : 'with unary calls';
+  test(`a Python agent subscribes, reports progress and completes N tasks ${how}, each exactly once`, (t) =>
+    servesTasks(t, onStream));
+}
+
+async function servesTasks(t: TestContext, onStream: boolean): Promise<void> {
   const python = requirePython(t);
   if (!python) return;
   const stubs = mkdtempSync(join(tmpdir(), 'swiftlet-pystubs-'));
@@ -70,6 +76,7 @@ test('a Python agent subscribes, streams progress and completes N tasks, each ex
       AGENT_PY,
       ...['--stubs', stubs, '--target', `127.0.0.1:${broker.port}`],
       ...['--agent', agent, '--key', secret('py'), '--count', String(n)],
+      ...(onStream ? ['--on-stream'] : []),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -124,7 +131,8 @@ test('a Python agent subscribes, streams progress and completes N tasks, each ex
     assert.equal(got.result.message, (task.text as string).toUpperCase());
     assert.deepEqual(JSON.parse(got.result.artifacts[0].data_json), JSON.parse(task.data_json as string));
   }
-});
+  if (onStream) assert.ok(lines.filter((l) => l.completed).every((l) => l.state === 'TASK_STATE_COMPLETED'));
+}
 
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

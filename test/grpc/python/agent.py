@@ -2,7 +2,8 @@
 """A Swiftlet agent in Python: it serves tasks from the broker over gRPC.
 
 It subscribes as an agent, acknowledges each task it is given, reports progress, and completes it with the task's
-text in upper case; after --count tasks it closes its stream and exits. Each event is printed as a JSON line.
+text in upper case (with unary calls, or with --on-stream on the Subscribe stream itself); after --count tasks it
+closes its stream and exits. Each event is printed as a JSON line.
 
 Stubs first (from a Swiftlet checkout or its npm package):
     python3 -m grpc_tools.protoc -I proto/swiftlet/broker/v1 \
@@ -24,6 +25,7 @@ def main():
     p.add_argument("--skill", action="append", default=[])
     p.add_argument("--key", default="", help="an API key (server.apiKeys); none for a keyless local server")
     p.add_argument("--count", type=int, default=1, help="tasks to complete before exiting")
+    p.add_argument("--on-stream", action="store_true", help="report on the Subscribe stream instead of with calls")
     args = p.parse_args()
 
     sys.path.insert(0, args.stubs)
@@ -45,6 +47,25 @@ def main():
         kind = msg.WhichOneof("message")
         if kind == "subscribed":
             emit(subscribed=msg.subscribed.agent, lease_ms=msg.subscribed.lease_ms)
+        elif kind == "assignment" and args.on_stream:
+            # Reports on the stream itself: no ack needed, and the end is answered by an `ended` message.
+            task = msg.assignment.task
+            data = json.loads(task.data_json) if task.data_json else None
+            outbox.put(pb.SubscribeRequest(progress=pb.ProgressRequest(task_id=task.id, text="reading")))
+            seen = json.dumps({"seen": data})
+            outbox.put(pb.SubscribeRequest(progress=pb.ProgressRequest(task_id=task.id, data_json=seen)))
+            artifact = pb.Artifact(name="echo", data_json=json.dumps(data))
+            complete = pb.CompleteRequest(task_id=task.id, message=task.text.upper(), artifacts=[artifact])
+            outbox.put(pb.SubscribeRequest(complete=complete))
+        elif kind == "ended":
+            if msg.ended.HasField("error"):
+                # SWIFTLET_ERR_TASK_NOT_HELD: the task was taken back meanwhile (a cancel message says why).
+                emit(lost=msg.ended.task_id, code=msg.ended.error.code)
+                continue
+            emit(completed=msg.ended.task_id, state=pb.TaskState.Name(msg.ended.state))
+            done += 1
+            if done == args.count:
+                break
         elif kind == "assignment":
             task = msg.assignment.task
             outbox.put(pb.SubscribeRequest(ack=pb.Ack(task_id=task.id)))
