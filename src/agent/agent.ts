@@ -67,6 +67,9 @@ async function runTurn(agent: CompiledAgent, input: TurnInput, emit: EmitEvent):
       state: input.state,
       defaultTimeoutMs: def.toolTimeoutMs,
       maxOutputBytes: def.maxToolOutputBytes,
+      progress: (callId, name, update) => {
+        void emit({ type: 'tool-progress', turnId: input.turnId, step: turn.step, callId, name, ...update });
+      },
     },
     step: 0,
     usage: emptyUsage(),

@@ -1,7 +1,7 @@
 import { channel } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import { CHANNELS, type ToolCall } from '../core/index.js';
-import type { SessionState, Tool, ToolContext } from '../tools/index.js';
+import type { SessionState, Tool, ToolContext, ToolProgress } from '../tools/index.js';
 
 export type ToolOutcome = 'ok' | 'error' | 'invalid_args' | 'unknown_tool' | 'timeout' | 'interrupted';
 
@@ -20,6 +20,8 @@ export interface ToolCallScope {
   state: SessionState;
   defaultTimeoutMs: number;
   maxOutputBytes: number;
+  /** A running call's progress, passed on as a `tool-progress` event. */
+  progress(callId: string, name: string, update: ToolProgress): void;
 }
 
 const toolStart = channel(CHANNELS.toolStart);
@@ -78,7 +80,7 @@ async function attempt(tool: Tool, call: ToolCall, scope: ToolCallScope, started
   if (!parsed.ok) return fail('invalid_args', `invalid arguments for ${tool.name}: ${parsed.error}`);
 
   const timeoutMs = tool.timeoutMs ?? scope.defaultTimeoutMs;
-  const ctx = new CallContext(scope, call.id);
+  const ctx = new CallContext(scope, call);
   // The result is decided by whichever comes first: the tool settling, the turn's abort, or the timeout. A tool that
   // ignores its signal cannot hold the turn.
   return new Promise<ToolCallResult>((resolve) => {
@@ -141,13 +143,23 @@ class CallContext implements ToolContext {
   #stopped = false;
   #reason: unknown;
 
-  constructor(scope: ToolCallScope, callId: string) {
+  readonly #scope: ToolCallScope;
+  readonly #name: string;
+
+  constructor(scope: ToolCallScope, call: ToolCall) {
     this.tenant = scope.tenant;
     this.sessionId = scope.sessionId;
     this.turnId = scope.turnId;
-    this.callId = callId;
+    this.callId = call.id;
     this.state = scope.state;
     this.#turnSignal = scope.signal;
+    this.#scope = scope;
+    this.#name = call.name;
+  }
+
+  /** Progress after the call settled (a timeout, an interrupt) is dropped: its result is already out. */
+  progress(update: ToolProgress): void {
+    if (!this.#stopped) this.#scope.progress(this.callId, this.#name, update);
   }
 
   get turnSignal(): AbortSignal {

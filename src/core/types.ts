@@ -109,6 +109,16 @@ export type TurnEvent =
       output: string;
       isError: boolean;
     }
+  | {
+      /** A running tool's progress (a command's output as it comes); streamed to clients, not recorded. */
+      type: 'tool-progress';
+      turnId: string;
+      step: number;
+      callId: string;
+      name: string;
+      text: string;
+      stream?: string;
+    }
   | { type: 'step-finish'; turnId: string; step: number; finishReason: FinishReason; usage: Usage }
   | {
       type: 'turn-end';

@@ -1,4 +1,5 @@
-export type { ParseResult, SessionState, Tool, ToolContext } from './types.js';
+export type { ParseResult, SessionState, Tool, ToolContext, ToolProgress } from './types.js';
+export { confine, isInside, workspaceRoot } from './workspace.js';
 export { defineTool, formatIssues, type ToolDefinition } from './define.js';
 export { createBuiltinTool, BUILTIN_TOOL_NAMES, type BuiltinToolName, type BuiltinToolSpec } from './builtin.js';
 export { createTodoTool, readTodos, TODO_STATE_KEY } from './todo.js';

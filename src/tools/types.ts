@@ -18,6 +18,17 @@ export interface ToolContext {
   /** The turn's own signal: aborted when the turn is interrupted, even after this call ended. */
   turnSignal: AbortSignal;
   state: SessionState;
+  /**
+   * Reports the call's progress while it runs (a command's output as it comes, say): a `tool-progress` turn event
+   * that streaming clients see. Not recorded in the session; the call's result is what the model reads.
+   */
+  progress(update: ToolProgress): void;
+}
+
+export interface ToolProgress {
+  text: string;
+  /** Where the text came from, for a tool with several outputs (`stdout`, `stderr`). */
+  stream?: string;
 }
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };

@@ -24,6 +24,7 @@ export function toolContext(overrides: Partial<ToolContext> = {}): ToolContext {
     signal: new AbortController().signal,
     turnSignal: new AbortController().signal,
     state: memoryState(),
+    progress: () => undefined,
     ...overrides,
   };
 }

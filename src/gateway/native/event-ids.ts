@@ -5,6 +5,7 @@
 //   tool-call i           s.<L + 1 + i>            (L: the step's whole text length)
 //   tool-result k         s.<L + 1 + calls + k>    (k: in the order results were recorded)
 //   step-finish           s.<L + 1 + calls + results>   (live only: the log keeps no per-step usage)
+//   tool-progress         the id of the event before it  (live only: not in the log, so never replayed)
 //   turn-end              <last step + 1>.0
 // Ids compare as pairs of integers. A text-delta id that falls inside a step's text lets the other side send the
 // rest of the text exactly. Live tool-call events are held until their step's text is complete, so live ids only grow.
@@ -63,6 +64,12 @@ export class EventIdAssigner {
       case 'tool-result':
         out.push(...this.#flush());
         out.push({ id: [this.#step, this.#text + 1 + this.#calls + this.#results++], event });
+        return out;
+      case 'tool-progress':
+        // Not in the log, so not replayed: it carries the id of the last event before it (resuming from it replays
+        // what came after that event, progress aside).
+        out.push(...this.#flush());
+        out.push({ id: [this.#step, this.#text + this.#calls + this.#results], event });
         return out;
       case 'step-finish':
         out.push(...this.#flush());
