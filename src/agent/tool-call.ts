@@ -89,6 +89,7 @@ async function attempt(tool: Tool, call: ToolCall, scope: ToolCallScope, started
     const settle = (result: ToolCallResult): void => {
       if (settled) return;
       settled = true;
+      ctx.finish();
       if (timer !== undefined) {
         clearTimeout(timer);
         scope.signal.removeEventListener('abort', onAbort);
@@ -157,9 +158,15 @@ class CallContext implements ToolContext {
     this.#name = call.name;
   }
 
-  /** Progress after the call settled (a timeout, an interrupt) is dropped: its result is already out. */
+  #settled = false;
+
+  /** The call has its result: later progress (after a timeout, an interrupt) is dropped. */
+  finish(): void {
+    this.#settled = true;
+  }
+
   progress(update: ToolProgress): void {
-    if (!this.#stopped) this.#scope.progress(this.callId, this.#name, update);
+    if (!this.#settled) this.#scope.progress(this.callId, this.#name, update);
   }
 
   get turnSignal(): AbortSignal {

@@ -49,6 +49,15 @@ export class TurnPrinter {
     this.#err.write('\r  \r');
   }
 
+  /** A running tool's output, as it comes, on stderr (dimmed on a TTY). */
+  #progress(text: string): void {
+    if (!this.#atLineStart) {
+      this.#out.write('\n');
+      this.#atLineStart = true;
+    }
+    this.#err.write(this.#err.isTTY ? `${DIM}${text}${RESET}` : text);
+  }
+
   #note(text: string): void {
     this.#stopSpinner();
     if (!this.#atLineStart) {
@@ -74,6 +83,10 @@ export class TurnPrinter {
       case 'tool-result':
         this.#note(`${e.isError ? '✗' : '←'} ${e.name}: ${truncate(e.output.replace(/\s+/g, ' '), 200)}`);
         this.#startSpinner();
+        break;
+      case 'tool-progress':
+        this.#stopSpinner();
+        this.#progress(e.text);
         break;
       case 'step-finish':
         break;

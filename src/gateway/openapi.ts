@@ -177,6 +177,17 @@ const schemas: Record<string, Schema> = {
         },
         ['step', 'callId', 'name', 'output', 'isError'],
       ),
+      event(
+        'tool-progress',
+        {
+          step: { type: 'integer' },
+          callId: { type: 'string' },
+          name: { type: 'string' },
+          text: { type: 'string' },
+          stream: { type: 'string', description: 'stdout or stderr, for shell' },
+        },
+        ['step', 'callId', 'name', 'text'],
+      ),
       event('step-finish', { step: { type: 'integer' }, finishReason: { type: 'string' }, usage }, [
         'step',
         'finishReason',

@@ -79,6 +79,36 @@ test('tool calls of one step run concurrently', async (t) => {
   ]);
 });
 
+test("a tool's progress streams as tool-progress events between its call and result, and is not recorded", async (t) => {
+  let late: (() => void) | undefined;
+  const chatty = defineTool({
+    name: 'chatty',
+    description: 'Reports as it goes.',
+    input: z.object({}),
+    run: async (_input, ctx) => {
+      ctx.progress({ text: 'one\n', stream: 'stdout' });
+      ctx.progress({ text: 'two\n', stream: 'stderr' });
+      late = () => ctx.progress({ text: 'after the end' });
+      return 'done';
+    },
+  });
+  const { model } = await mockModel(t, {
+    script: [{ toolCalls: [{ name: 'chatty', arguments: {} }] }, { text: 'ok' }],
+  });
+  const { events, entries, end } = await runTurn(agentWith({ model, tools: [chatty] }), 'go');
+  assert.equal(end.outcome, 'final');
+  const tooling = events.filter((e) => e.type.startsWith('tool-'));
+  assert.deepEqual(
+    tooling.map((e) => (e.type === 'tool-progress' ? `${e.type} ${e.name} ${e.stream} ${e.text.trim()}` : e.type)),
+    ['tool-call', 'tool-progress chatty stdout one', 'tool-progress chatty stderr two', 'tool-result'],
+  );
+  assert.ok(tooling.every((e) => e.type !== 'tool-progress' || (e.step === 1 && e.callId.length > 0)));
+  assert.ok(!JSON.stringify(entries).includes('one\\n'), 'progress is not in the session log');
+  const count = events.length;
+  late!();
+  assert.equal(events.length, count, 'progress after the turn ended is dropped');
+});
+
 test('a tool past its timeout gets the abort and an error result', async (t) => {
   let sawAbort = false;
   const slow = defineTool({

@@ -204,3 +204,26 @@ test('LiveTurn: a reader that aborts stops waiting', async () => {
   assert.equal(seen.length, 1);
   assert.equal(turn.ended, false);
 });
+
+test('tool progress is sent after its call, with the id of the event before it (live only, never replayed)', () => {
+  const progress = (text: string): TurnEvent => ({
+    type: 'tool-progress',
+    turnId: T,
+    step: 1,
+    callId: 'c1',
+    name: 'shell',
+    text,
+  });
+  const flat = assign([
+    live[0]!,
+    live[1]!,
+    live[2]!,
+    progress('a'),
+    progress('b'),
+    { type: 'tool-result', turnId: T, step: 1, callId: 'c1', name: 'shell', output: 'ab', isError: false },
+  ]).flat();
+  assert.deepEqual(
+    flat.map((e) => `${formatId(e.id)} ${e.event.type}`),
+    ['0.0 turn-start', '1.3 text-delta', '1.4 tool-call', '1.4 tool-progress', '1.4 tool-progress', '1.5 tool-result'],
+  );
+});

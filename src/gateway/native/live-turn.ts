@@ -126,6 +126,8 @@ function sizeOf(item: SeqEvent): number {
       return 64 + e.call.arguments.length;
     case 'tool-result':
       return 64 + e.output.length;
+    case 'tool-progress':
+      return 64 + e.text.length;
     case 'turn-end':
       return 64 + e.text.length;
     default:

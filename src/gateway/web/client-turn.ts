@@ -13,6 +13,7 @@ function turnEventsPath(turn) {
 function applyEvent(reply, type, event) {
   if (type === 'text-delta') reply.text(event.text);
   else if (type === 'tool-call') reply.toolCall(event.call);
+  else if (type === 'tool-progress') reply.toolProgress(event);
   else if (type === 'tool-result') {
     reply.toolResult(event);
     if (event.name === 'todo' && !event.isError) todoFromToolOutput(event.output);

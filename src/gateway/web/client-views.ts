@@ -82,6 +82,14 @@ function replyView(agentName, live) {
       tools.set(call.id, { box, state, output, outLabel });
       follow(() => parts.append(box));
     },
+    toolProgress(progress) {
+      const tool = tools.get(progress.callId);
+      if (!tool) return;
+      // A running command's output, shown as it comes; the result replaces it. Kept to the last 64 KiB.
+      const text = (tool.output.textContent + progress.text).slice(-65536);
+      tool.output.textContent = text;
+      tool.output.hidden = false;
+    },
     toolResult(result) {
       if (!tools.has(result.callId)) view.toolCall({ id: result.callId, name: result.name, arguments: '' });
       const tool = tools.get(result.callId);
